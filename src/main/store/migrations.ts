@@ -1,0 +1,97 @@
+// Versioned schema: PRAGMA user_version counts the migrations applied. Append only;
+// a shipped migration never changes, or users' stores would diverge.
+
+export const MIGRATIONS: readonly string[] = [
+  /* 1: datasets, images, mask revisions, runs and their results */ `
+  CREATE TABLE datasets (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ'))
+  );
+
+  -- file is relative to the data folder; sha256 is of the original bytes.
+  CREATE TABLE images (
+    id INTEGER PRIMARY KEY,
+    dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+    stem TEXT NOT NULL,
+    split TEXT NOT NULL CHECK (split IN ('train', 'test', 'unassigned')),
+    file TEXT NOT NULL,
+    original_name TEXT NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ')),
+    UNIQUE (dataset_id, split, stem),
+    UNIQUE (dataset_id, sha256)
+  );
+  CREATE INDEX images_dataset ON images(dataset_id);
+
+  -- Every save is a new revision; the highest is current. Undo across sessions walks back.
+  CREATE TABLE masks (
+    id INTEGER PRIMARY KEY,
+    image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    revision INTEGER NOT NULL,
+    file TEXT NOT NULL,
+    foreground REAL NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('import', 'annotation', 'prediction')),
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ')),
+    UNIQUE (image_id, revision)
+  );
+
+  CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    config TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN
+      ('queued', 'running', 'interrupted', 'cancelled', 'failed', 'finished')),
+    backend TEXT,
+    group_id TEXT,
+    -- The process training it; a running row whose pid is gone was killed.
+    pid INTEGER,
+    epochs_done INTEGER NOT NULL DEFAULT 0,
+    best_val_iou REAL,
+    test_metrics TEXT,
+    error TEXT,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ')),
+    started_at TEXT,
+    finished_at TEXT,
+    duration_seconds REAL
+  );
+  CREATE INDEX runs_dataset ON runs(dataset_id);
+  CREATE INDEX runs_group ON runs(group_id);
+
+  CREATE TABLE run_epochs (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    epoch INTEGER NOT NULL,
+    train_loss REAL NOT NULL,
+    val_loss REAL NOT NULL,
+    val_iou REAL NOT NULL,
+    images_per_second REAL NOT NULL,
+    seconds REAL NOT NULL,
+    PRIMARY KEY (run_id, epoch)
+  );
+
+  -- Test-split results at threshold 0.5; prediction is the stored probability map.
+  CREATE TABLE run_images (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    prediction TEXT NOT NULL,
+    iou REAL NOT NULL,
+    dice REAL NOT NULL,
+    accuracy REAL NOT NULL,
+    precision REAL NOT NULL,
+    recall REAL NOT NULL,
+    PRIMARY KEY (run_id, image_id)
+  );
+
+  CREATE TABLE comparisons (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    run_ids TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    result TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ'))
+  );
+  `,
+];

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import type { EpochMetrics, ImageMetrics, Run } from '../domain';
+import { BACKEND_IDS, LOSS_IDS, MODEL_IDS } from '../ids';
+import { call } from './contract';
+
+const id = z.number().int().positive();
+
+/** Defaults are the "Standard" preset; the CLI and the Train view start from them. */
+export const trainConfigSchema = z.object({
+  datasetId: id,
+  loss: z.enum(LOSS_IDS).default('iou'),
+  model: z.enum(MODEL_IDS).default('unet'),
+  size: z.number().int().min(16).max(1024).multipleOf(16).default(128),
+  epochs: z.number().int().min(1).max(10_000).default(30),
+  batchSize: z.number().int().min(1).max(256).default(8),
+  learningRate: z.number().positive().max(1).default(1e-3),
+  seed: z.number().int().nonnegative().default(1),
+  validationFraction: z.number().min(0).max(0.5).default(0.2),
+  augment: z.boolean().default(true),
+  patience: z.number().int().nonnegative().default(10),
+  baseFilters: z.number().int().min(2).max(128).default(16),
+  depth: z.number().int().min(1).max(6).default(4),
+  batchNorm: z.boolean().default(true),
+  backend: z.enum(BACKEND_IDS).optional(),
+});
+
+export interface RunDetail extends Run {
+  epochs: EpochMetrics[];
+}
+
+export const runCalls = {
+  'runs.list': call<Run[]>()(z.object({ datasetId: id.optional() })),
+  'runs.get': call<RunDetail>()(z.object({ id })),
+  /** Queues a run; it starts when the trainer is free. */
+  'runs.start': call<Run>()(
+    z.object({ config: trainConfigSchema, name: z.string().trim().max(120).optional() }),
+  ),
+  /** Paired runs that differ only in the loss: same split, model, schedule, per seed. */
+  'runs.compare': call<Run[]>()(
+    z.object({
+      config: trainConfigSchema.omit({ loss: true, seed: true }),
+      losses: z.array(z.enum(LOSS_IDS)).min(2),
+      seeds: z.array(z.number().int().nonnegative()).min(1),
+    }),
+  ),
+  'runs.stop': call<Run>()(z.object({ id })),
+  'runs.resume': call<Run>()(z.object({ id })),
+  'runs.rerun': call<Run>()(z.object({ id })),
+  'runs.rename': call<Run>()(z.object({ id, name: z.string().trim().min(1).max(120) })),
+  'runs.delete': call<void>()(z.object({ id })),
+  'runs.exportWeights': call<{ folder: string }>()(z.object({ id, folder: z.string().min(1) })),
+  /** Per-image test metrics, recomputed from stored probabilities at any threshold. */
+  'runs.imageMetrics': call<ImageMetrics[]>()(
+    z.object({ id, threshold: z.number().min(0).max(1).default(0.5) }),
+  ),
+};

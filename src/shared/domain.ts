@@ -1,0 +1,124 @@
+// Records as the store hands them to every side. Plain data only: they cross IPC and
+// the loopback bridge unchanged.
+import type { BackendId, LossId, ModelId, RunStatus, Split } from './ids';
+
+export interface Dataset {
+  id: number;
+  name: string;
+  createdAt: string;
+  imageCount: number;
+  maskedCount: number;
+  /** Mean foreground fraction over the images that have a mask; null when none has. */
+  foreground: number | null;
+  splits: Record<Split, number>;
+}
+
+export interface ImageRecord {
+  id: number;
+  datasetId: number;
+  stem: string;
+  split: Split;
+  width: number;
+  height: number;
+  /** Current mask revision, or null while the image needs a mask. */
+  mask: MaskRevision | null;
+}
+
+export interface MaskRevision {
+  id: number;
+  imageId: number;
+  revision: number;
+  foreground: number;
+  source: 'import' | 'annotation' | 'prediction';
+  createdAt: string;
+}
+
+export interface ImportProblem {
+  file: string;
+  reason: string;
+}
+
+export interface ImportReport {
+  dataset: Dataset;
+  images: number;
+  masks: number;
+  splits: Record<Split, number>;
+  problems: ImportProblem[];
+}
+
+export interface TrainConfig {
+  datasetId: number;
+  loss: LossId;
+  model: ModelId;
+  /** Square input side in pixels; images are resized to it. */
+  size: number;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  seed: number;
+  /** Fraction of the train split held out for validation and early stopping. */
+  validationFraction: number;
+  augment: boolean;
+  /** Epochs without a better validation IoU before stopping; 0 turns it off. */
+  patience: number;
+  baseFilters: number;
+  depth: number;
+  batchNorm: boolean;
+  /** Forces a backend; by default the fastest that loads. */
+  backend?: BackendId;
+}
+
+export interface EpochMetrics {
+  epoch: number;
+  trainLoss: number;
+  valLoss: number;
+  valIou: number;
+  imagesPerSecond: number;
+  seconds: number;
+}
+
+export interface SegmentationMetrics {
+  iou: number;
+  dice: number;
+  accuracy: number;
+  precision: number;
+  recall: number;
+}
+
+export interface Run {
+  id: number;
+  name: string;
+  datasetId: number;
+  datasetName: string;
+  config: TrainConfig;
+  status: RunStatus;
+  backend: BackendId | null;
+  /** Paired runs launched together (a compare or an experiment cell) share a group. */
+  groupId: string | null;
+  epochsDone: number;
+  bestValIou: number | null;
+  /** Pooled over the test split at threshold 0.5, once the run is evaluated. */
+  test: SegmentationMetrics | null;
+  error: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationSeconds: number | null;
+}
+
+export interface ImageMetrics extends SegmentationMetrics {
+  imageId: number;
+  stem: string;
+}
+
+export interface TrainProgress {
+  runId: number;
+  phase: 'loading' | 'training' | 'evaluating' | 'done';
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  loss: number;
+  imagesPerSecond: number;
+  etaSeconds: number | null;
+}

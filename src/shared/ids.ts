@@ -1,0 +1,42 @@
+// Identifiers shared by the CLI, the engine and the UI. Adding an id here is the one
+// step that makes a loss, model or backend selectable everywhere.
+
+export const LOSS_IDS = ['iou', 'bce', 'dice', 'lovasz', 'focal', 'tversky', 'iou+bce'] as const;
+export type LossId = (typeof LOSS_IDS)[number];
+
+export const MODEL_IDS = ['unet', 'fcn'] as const;
+export type ModelId = (typeof MODEL_IDS)[number];
+
+/** Fastest first: the engine takes the first one that loads unless one is forced. */
+export const BACKEND_IDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendId = (typeof BACKEND_IDS)[number];
+
+export const SPLITS = ['train', 'test', 'unassigned'] as const;
+export type Split = (typeof SPLITS)[number];
+
+export const RUN_STATUSES = [
+  'queued',
+  'running',
+  'interrupted',
+  'cancelled',
+  'failed',
+  'finished',
+] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const LOSS_LABELS: Record<LossId, string> = {
+  iou: 'Soft IoU (Rahman & Wang)',
+  bce: 'Binary cross-entropy',
+  dice: 'Soft Dice',
+  lovasz: 'Lovász hinge',
+  focal: 'Focal',
+  tversky: 'Tversky',
+  'iou+bce': 'Soft IoU + BCE',
+};
+
+export const BACKEND_LABELS: Record<BackendId, string> = {
+  'tensorflow-gpu': 'GPU (TensorFlow native)',
+  tensorflow: 'Native CPU (TensorFlow)',
+  wasm: 'WebAssembly (XNNPACK)',
+  cpu: 'Plain JavaScript (slow)',
+};

@@ -1,0 +1,29 @@
+// JSON for the loopback bridge that keeps Uint8Array (mask PNGs) intact; IPC needs none
+// of this because structured clone carries bytes already.
+
+const BYTES = '$bytes';
+
+export function encodeWire(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v instanceof Uint8Array ? { [BYTES]: toBase64(v) } : v,
+  );
+}
+
+export function decodeWire(text: string): unknown {
+  return JSON.parse(text, (_key, v: unknown) => {
+    if (v && typeof v === 'object' && BYTES in v) {
+      const b64 = (v as Record<string, string>)[BYTES]!;
+      return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    }
+    return v;
+  });
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  // Chunks keep String.fromCharCode under the engine's argument limit.
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}
