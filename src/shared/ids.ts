@@ -4,7 +4,7 @@
 export const LOSS_IDS = ['iou', 'bce', 'dice', 'lovasz', 'focal', 'tversky', 'iou+bce'] as const;
 export type LossId = (typeof LOSS_IDS)[number];
 
-export const MODEL_IDS = ['unet', 'fcn'] as const;
+export const MODEL_IDS = ['unet', 'tiramisu'] as const;
 export type ModelId = (typeof MODEL_IDS)[number];
 
 /** Fastest first: the engine takes the first one that loads unless one is forced. */

@@ -1,0 +1,148 @@
+// Segmentation metrics on thresholded predictions, in plain JS over typed arrays so the
+// evaluator, the store and the UI can use them without tfjs.
+//
+// Masks: any nonzero truth value is foreground (0/1 and 0/255 both work). Predictions:
+// Float32Array probabilities, or Uint8Array holding round(p * 255); a pixel is predicted
+// foreground when p >= threshold.
+//
+// Empty cases (so no metric is ever NaN): IoU and Dice are 1 when truth and prediction
+// are both empty (nothing to find, nothing found). Precision is 1 when nothing is
+// predicted and nothing is there, else 0 when nothing is predicted; recall mirrors it
+// (1 when there is no foreground and none is predicted, else 0). Accuracy of zero pixels
+// is 1.
+import type { SegmentationMetrics } from '../../shared/domain';
+
+export interface Confusion {
+  tp: number;
+  fp: number;
+  fn: number;
+  tn: number;
+}
+
+export type Probabilities = Float32Array | Uint8Array;
+
+export const DEFAULT_THRESHOLDS: readonly number[] = Array.from(
+  { length: 19 },
+  (_, i) => (i + 1) / 20,
+);
+
+export function confusion(truth: Uint8Array, prob: Probabilities, threshold = 0.5): Confusion {
+  checkLengths(truth, prob);
+  const positive = predicate(prob, threshold);
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  for (let i = 0; i < truth.length; i++) {
+    const predicted = positive(prob[i] as number);
+    if (truth[i] !== 0) {
+      if (predicted) tp++;
+      else fn++;
+    } else if (predicted) fp++;
+  }
+  return { tp, fp, fn, tn: truth.length - tp - fp - fn };
+}
+
+export function addConfusion(a: Confusion, b: Confusion): Confusion {
+  return { tp: a.tp + b.tp, fp: a.fp + b.fp, fn: a.fn + b.fn, tn: a.tn + b.tn };
+}
+
+/** Pools images by adding their counts: the split-level ("pooled") metrics. */
+export function sumConfusions(list: readonly Confusion[]): Confusion {
+  return list.reduce(addConfusion, { tp: 0, fp: 0, fn: 0, tn: 0 });
+}
+
+export function metricsFromConfusion(c: Confusion): SegmentationMetrics {
+  const { tp, fp, fn, tn } = c;
+  const total = tp + fp + fn + tn;
+  return {
+    iou: ratio(tp, tp + fp + fn),
+    dice: ratio(2 * tp, 2 * tp + fp + fn),
+    accuracy: ratio(tp + tn, total),
+    precision: tp + fp === 0 ? (fn === 0 ? 1 : 0) : tp / (tp + fp),
+    recall: tp + fn === 0 ? (fp === 0 ? 1 : 0) : tp / (tp + fn),
+  };
+}
+
+export interface SweepPoint {
+  threshold: number;
+  iou: number;
+  dice: number;
+}
+
+/**
+ * IoU and Dice pooled over all images at each threshold. One pass per image: each pixel
+ * is counted under the number of thresholds it reaches, and cumulative sums give every
+ * threshold's confusion at once.
+ */
+export function thresholdSweep(
+  truths: readonly Uint8Array[],
+  probs: readonly Probabilities[],
+  thresholds: readonly number[] = DEFAULT_THRESHOLDS,
+): SweepPoint[] {
+  if (truths.length !== probs.length) {
+    throw new Error(`Threshold sweep: ${truths.length} masks but ${probs.length} predictions.`);
+  }
+  const sorted = [...thresholds].sort((a, b) => a - b);
+  // reached[k] = pixels whose probability meets exactly the k lowest thresholds.
+  const reachedFg = new Float64Array(sorted.length + 1);
+  const reachedBg = new Float64Array(sorted.length + 1);
+  for (let img = 0; img < truths.length; img++) {
+    const truth = truths[img] as Uint8Array;
+    const prob = probs[img] as Probabilities;
+    checkLengths(truth, prob);
+    const level = levels(prob, sorted);
+    for (let i = 0; i < truth.length; i++) {
+      const k = level(prob[i] as number);
+      if (truth[i] !== 0) reachedFg[k]!++;
+      else reachedBg[k]!++;
+    }
+  }
+  const foreground = reachedFg.reduce((a, b) => a + b, 0);
+  const points: SweepPoint[] = [];
+  // Walking thresholds from the highest down, predicted positives only accumulate.
+  let tp = 0;
+  let fp = 0;
+  for (let j = sorted.length - 1; j >= 0; j--) {
+    tp += reachedFg[j + 1] as number;
+    fp += reachedBg[j + 1] as number;
+    const m = metricsFromConfusion({ tp, fp, fn: foreground - tp, tn: 0 });
+    points.push({ threshold: sorted[j] as number, iou: m.iou, dice: m.dice });
+  }
+  return points.reverse();
+}
+
+function ratio(numerator: number, denominator: number): number {
+  return denominator === 0 ? 1 : numerator / denominator;
+}
+
+/** Uint8 predictions go through a 256-entry table so the comparison matches p >= t exactly. */
+function predicate(prob: Probabilities, threshold: number): (value: number) => boolean {
+  if (prob instanceof Float32Array) return (value) => value >= threshold;
+  const table = new Uint8Array(256);
+  for (let u = 0; u < 256; u++) table[u] = u / 255 >= threshold ? 1 : 0;
+  return (value) => table[value] === 1;
+}
+
+/** Maps a pixel value to how many of the ascending thresholds it meets. */
+function levels(prob: Probabilities, sorted: readonly number[]): (value: number) => number {
+  const count = (p: number) => {
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((sorted[mid] as number) <= p) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  if (prob instanceof Float32Array) return count;
+  const table = new Int32Array(256);
+  for (let u = 0; u < 256; u++) table[u] = count(u / 255);
+  return (value) => table[value] as number;
+}
+
+function checkLengths(truth: Uint8Array, prob: Probabilities): void {
+  if (truth.length !== prob.length) {
+    throw new Error(`Metrics: mask has ${truth.length} pixels but prediction has ${prob.length}.`);
+  }
+}
