@@ -1,0 +1,11 @@
+export type { ChartData, ChartSpec } from './spec';
+export { CHART_CONFIG } from './spec';
+export {
+  LEARNING_CURVES_DATA,
+  curvePoints,
+  learningCurvesSpec,
+  type CurvePoint,
+} from './learning-curves';
+export { IOU_SCATTER_DATA, iouScatterSpec, type ScatterPoint } from './iou-scatter';
+export { METRIC_BARS_DATA, metricBars, metricBarsSpec, type MetricBar } from './metric-bars';
+export { SPARSITY_DATA, sparsitySpec, type SparsityPoint } from './sparsity';

@@ -1,0 +1,154 @@
+import { View, changeset, parse } from 'vega';
+import { expressionInterpreter } from 'vega-interpreter';
+import { compile } from 'vega-lite';
+import { describe, expect, it } from 'vitest';
+import { renderSvg } from '../../src/main/compare/svg';
+import {
+  IOU_SCATTER_DATA,
+  LEARNING_CURVES_DATA,
+  curvePoints,
+  iouScatterSpec,
+  learningCurvesSpec,
+  metricBarsSpec,
+  sparsitySpec,
+  type ChartSpec,
+} from '../../src/shared/charts';
+import type { EpochMetrics } from '../../src/shared/domain';
+
+function count(svg: string, pattern: RegExp): number {
+  return svg.match(new RegExp(pattern, 'g'))?.length ?? 0;
+}
+
+/** Compiles with a logger that keeps warnings: a spec Vega-Lite has to guess about fails. */
+function compileStrict(spec: ChartSpec) {
+  const warnings: unknown[][] = [];
+  let level = 0;
+  const logger = {
+    level(l?: number) {
+      if (l === undefined) return level;
+      level = l;
+      return logger;
+    },
+    error: (...args: unknown[]) => (warnings.push(args), logger),
+    warn: (...args: unknown[]) => (warnings.push(args), logger),
+    info: () => logger,
+    debug: () => logger,
+  };
+  const out = compile(spec, { logger });
+  expect(warnings).toEqual([]);
+  return out.spec;
+}
+
+const epochs = (offset: number): EpochMetrics[] =>
+  [1, 2, 3].map((epoch) => ({
+    epoch,
+    trainLoss: 1 / epoch + offset,
+    valLoss: 1.1 / epoch,
+    valIou: 0.5 + 0.1 * epoch + offset,
+    imagesPerSecond: 3,
+    seconds: 1,
+  }));
+
+describe('learning curves', () => {
+  const spec = learningCurvesSpec([
+    ...curvePoints('iou · seed 1', epochs(0)),
+    ...curvePoints('bce · seed 1', epochs(0.05)),
+  ]);
+
+  it('compiles cleanly and draws loss and IoU lines per run', async () => {
+    compileStrict(spec);
+    const svg = await renderSvg(spec);
+    // Loss panel: 2 runs x (train, validation); IoU panel: 2 runs.
+    expect(count(svg, /aria-roledescription="line mark"/)).toBe(6);
+    expect(count(svg, /aria-roledescription="point"/)).toBe(6 * 3);
+    expect(svg).toContain('Epoch: 3; IoU: 0.8; Run: iou · seed 1');
+    expect(svg).toContain('Epoch: 2; Loss: 0.55; Run: bce · seed 1; Split: train');
+  });
+
+  it('takes new rows through its named dataset, as the live view does', async () => {
+    const view = new View(parse(compileStrict(spec), undefined, { ast: true }), {
+      renderer: 'none',
+      expr: expressionInterpreter,
+    });
+    const next = curvePoints('iou · seed 1', epochs(0).slice(0, 1));
+    view.change(
+      LEARNING_CURVES_DATA,
+      changeset()
+        .remove(() => true)
+        .insert(next),
+    );
+    const svg = await view.toSVG();
+    view.finalize();
+    expect(count(svg, /aria-roledescription="point"/)).toBe(3);
+    expect(svg).not.toContain('bce · seed 1');
+  });
+});
+
+describe('per-image IoU scatter', () => {
+  const points = [
+    { imageId: 1, stem: 'face_01', a: 0.9, b: 0.7 },
+    { imageId: 2, stem: 'face_02', a: 0.4, b: 0.8 },
+    { imageId: 3, stem: 'face_03', a: 0.6, b: 0.6 },
+  ];
+
+  it('draws one dot per image and the diagonal', async () => {
+    const spec = iouScatterSpec(points, { a: 'iou', b: 'bce' });
+    compileStrict(spec);
+    const svg = await renderSvg(spec);
+    expect(count(svg, /aria-roledescription="point"/)).toBe(3);
+    expect(svg).toContain('Better: iou; Image: face_01; iou: 0.900; bce: 0.700');
+    expect(svg).toContain('Better: bce; Image: face_02');
+    expect(svg).toContain('Better: tie; Image: face_03');
+    // The diagonal runs from (0, 0) to (1, 1): bottom-left to top-right of the square.
+    expect(svg).toMatch(
+      /mark-rule role-mark[^>]*><line transform="translate\(0,280\)" x2="280" y2="-280"/,
+    );
+  });
+
+  it('keeps quotes in labels from breaking the spec', async () => {
+    const spec = iouScatterSpec(points, { a: 'loss "a"', b: "b's" });
+    const svg = await renderSvg(spec);
+    expect(svg).toContain('Better: loss &quot;a&quot;; Image: face_01');
+  });
+
+  it('names its data so the view can replace the dots', () => {
+    const spec = iouScatterSpec(points, { a: 'iou', b: 'bce' });
+    expect(Object.keys(spec.datasets ?? {})).toEqual([IOU_SCATTER_DATA]);
+  });
+});
+
+describe('metric bars', () => {
+  it('draws a bar per arm and metric and a whisker only where sd exists', async () => {
+    const spec = metricBarsSpec([
+      { arm: 'iou', metric: 'IoU', mean: 0.8, sd: 0.02 },
+      { arm: 'bce', metric: 'IoU', mean: 0.7, sd: null },
+      { arm: 'iou', metric: 'Dice', mean: 0.88, sd: 0.01 },
+      { arm: 'bce', metric: 'Dice', mean: 0.81, sd: 0.03 },
+    ]);
+    compileStrict(spec);
+    const svg = await renderSvg(spec);
+    expect(count(svg, /aria-roledescription="bar"/)).toBe(4);
+    expect(count(svg, /aria-roledescription="rule mark"/)).toBe(3);
+    expect(svg).toContain('metric: IoU; Pooled test score: 0.78; high: 0.82; Arm: iou');
+  });
+});
+
+describe('sparsity figure', () => {
+  it('plots gain against foreground on a log axis with intervals', async () => {
+    const spec = sparsitySpec(
+      [
+        { label: 'fasseg-face', foreground: 0.53, gain: 0.01, low: -0.01, high: 0.03 },
+        { label: 'fasseg-eyes', foreground: 0.012, gain: 0.05 },
+      ],
+      { a: 'iou', b: 'bce' },
+    );
+    compileStrict(spec);
+    const svg = await renderSvg(spec);
+    expect(count(svg, /aria-roledescription="point"/)).toBe(2);
+    // One interval (the eyes point has none) plus the zero line.
+    expect(count(svg, /aria-roledescription="rule mark"/)).toBe(1);
+    expect(svg).toContain('log scale with values from 1% to 100%');
+    expect(svg).toContain('Foreground fraction (log scale): 1.2%; IoU gain, iou − bce: 0.05');
+    expect(svg).toMatch(/>fasseg-eyes</);
+  });
+});
