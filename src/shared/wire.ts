@@ -4,9 +4,12 @@
 const BYTES = '$bytes';
 
 export function encodeWire(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v instanceof Uint8Array ? { [BYTES]: toBase64(v) } : v,
-  );
+  // `this[key]` is the value before toJSON ran: a Node Buffer would otherwise arrive
+  // here already turned into {type: 'Buffer', data: [...]}.
+  return JSON.stringify(value, function (this: Record<string, unknown>, key, v: unknown) {
+    const raw = this[key];
+    return raw instanceof Uint8Array ? { [BYTES]: toBase64(raw) } : v;
+  });
 }
 
 export function decodeWire(text: string): unknown {
