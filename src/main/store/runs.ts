@@ -1,0 +1,308 @@
+// Runs, their per-epoch curves and per-image test results. Every write that the UI must
+// see goes through here, so the trainer process and the engine agree on one shape.
+import { ApiError } from '../../shared/errors';
+import type {
+  EpochMetrics,
+  ImageMetrics,
+  Run,
+  SegmentationMetrics,
+  TrainConfig,
+} from '../../shared/domain';
+import type { BackendId, RunStatus } from '../../shared/ids';
+import type { Db } from './database';
+
+interface RunRow {
+  id: number;
+  dataset_id: number;
+  dataset_name: string;
+  name: string;
+  config: string;
+  status: RunStatus;
+  backend: BackendId | null;
+  group_id: string | null;
+  pid: number | null;
+  epochs_done: number;
+  best_val_iou: number | null;
+  test_metrics: string | null;
+  error: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_seconds: number | null;
+}
+
+const SELECT_RUN = `
+  SELECT runs.*, datasets.name AS dataset_name
+  FROM runs JOIN datasets ON datasets.id = runs.dataset_id`;
+
+function toRun(row: RunRow): Run {
+  return {
+    id: row.id,
+    name: row.name,
+    datasetId: row.dataset_id,
+    datasetName: row.dataset_name,
+    config: JSON.parse(row.config) as TrainConfig,
+    status: row.status,
+    backend: row.backend,
+    groupId: row.group_id,
+    epochsDone: row.epochs_done,
+    bestValIou: row.best_val_iou,
+    test: row.test_metrics ? (JSON.parse(row.test_metrics) as SegmentationMetrics) : null,
+    error: row.error,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    durationSeconds: row.duration_seconds,
+  };
+}
+
+export interface NewRun {
+  config: TrainConfig;
+  name: string;
+  groupId?: string | null;
+}
+
+export function createRun(db: Db, run: NewRun): Run {
+  const dataset = db.prepare('SELECT id FROM datasets WHERE id = ?').get(run.config.datasetId);
+  if (!dataset) throw new ApiError('not-found', `Dataset ${run.config.datasetId} does not exist.`);
+  const { lastInsertRowid } = db
+    .prepare(
+      `INSERT INTO runs (dataset_id, name, config, status, group_id)
+       VALUES (?, ?, ?, 'queued', ?)`,
+    )
+    .run(run.config.datasetId, run.name, JSON.stringify(run.config), run.groupId ?? null);
+  return getRun(db, Number(lastInsertRowid));
+}
+
+export function findRun(db: Db, id: number): Run | null {
+  const row = db.prepare(`${SELECT_RUN} WHERE runs.id = ?`).get(id) as RunRow | undefined;
+  return row ? toRun(row) : null;
+}
+
+export function getRun(db: Db, id: number): Run {
+  const run = findRun(db, id);
+  if (!run) throw new ApiError('not-found', `Run ${id} does not exist.`);
+  return run;
+}
+
+export function listRuns(db: Db, filter: { datasetId?: number; status?: RunStatus } = {}): Run[] {
+  const rows = db
+    .prepare(
+      `${SELECT_RUN}
+       WHERE (@datasetId IS NULL OR runs.dataset_id = @datasetId)
+         AND (@status IS NULL OR runs.status = @status)
+       ORDER BY runs.id`,
+    )
+    .all({ datasetId: filter.datasetId ?? null, status: filter.status ?? null }) as RunRow[];
+  return rows.map(toRun);
+}
+
+/** The pid of the process training the run, while its row says 'running'. */
+export function runPid(db: Db, id: number): number | null {
+  const row = db.prepare('SELECT pid FROM runs WHERE id = ?').get(id) as
+    { pid: number | null } | undefined;
+  return row?.pid ?? null;
+}
+
+export interface RunPatch {
+  name?: string;
+  status?: RunStatus;
+  backend?: BackendId | null;
+  pid?: number | null;
+  epochsDone?: number;
+  bestValIou?: number | null;
+  test?: SegmentationMetrics | null;
+  error?: string | null;
+  startedAt?: string | null;
+  finishedAt?: string | null;
+  durationSeconds?: number | null;
+}
+
+const PATCH_COLUMNS: Record<keyof RunPatch, string> = {
+  name: 'name',
+  status: 'status',
+  backend: 'backend',
+  pid: 'pid',
+  epochsDone: 'epochs_done',
+  bestValIou: 'best_val_iou',
+  test: 'test_metrics',
+  error: 'error',
+  startedAt: 'started_at',
+  finishedAt: 'finished_at',
+  durationSeconds: 'duration_seconds',
+};
+
+export function updateRun(db: Db, id: number, patch: RunPatch): Run {
+  const keys = (Object.keys(patch) as (keyof RunPatch)[]).filter((k) => patch[k] !== undefined);
+  if (keys.length > 0) {
+    const values = keys.map((k) =>
+      k === 'test' && patch.test ? JSON.stringify(patch.test) : patch[k],
+    );
+    const sets = keys.map((k) => `${PATCH_COLUMNS[k]} = ?`).join(', ');
+    const { changes } = db.prepare(`UPDATE runs SET ${sets} WHERE id = ?`).run(...values, id);
+    if (changes === 0) throw new ApiError('not-found', `Run ${id} does not exist.`);
+  }
+  return getRun(db, id);
+}
+
+/**
+ * Moves a run to `status` only if it is currently in one of `from`; returns whether it
+ * did. Two processes (engine, trainer) may race to settle a run; the first one wins.
+ */
+export function transitionRun(
+  db: Db,
+  id: number,
+  from: readonly RunStatus[],
+  patch: RunPatch & { status: RunStatus },
+): boolean {
+  return db.transaction(() => {
+    const row = db.prepare('SELECT status FROM runs WHERE id = ?').get(id) as
+      { status: RunStatus } | undefined;
+    if (!row || !from.includes(row.status)) return false;
+    updateRun(db, id, patch);
+    return true;
+  })();
+}
+
+export function deleteRun(db: Db, id: number): void {
+  db.prepare('DELETE FROM runs WHERE id = ?').run(id);
+}
+
+interface EpochRow {
+  epoch: number;
+  train_loss: number;
+  val_loss: number;
+  val_iou: number;
+  images_per_second: number;
+  seconds: number;
+}
+
+export function listEpochs(db: Db, runId: number): EpochMetrics[] {
+  const rows = db
+    .prepare('SELECT * FROM run_epochs WHERE run_id = ? ORDER BY epoch')
+    .all(runId) as EpochRow[];
+  return rows.map((r) => ({
+    epoch: r.epoch,
+    trainLoss: r.train_loss,
+    valLoss: r.val_loss,
+    valIou: r.val_iou,
+    imagesPerSecond: r.images_per_second,
+    seconds: r.seconds,
+  }));
+}
+
+/** Records a finished epoch and the run's progress counters in one transaction. */
+export function recordEpoch(
+  db: Db,
+  runId: number,
+  metrics: EpochMetrics,
+  bestValIou: number | null,
+): void {
+  db.transaction(() => {
+    db.prepare(
+      `INSERT OR REPLACE INTO run_epochs
+         (run_id, epoch, train_loss, val_loss, val_iou, images_per_second, seconds)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      runId,
+      metrics.epoch,
+      metrics.trainLoss,
+      metrics.valLoss,
+      metrics.valIou,
+      metrics.imagesPerSecond,
+      metrics.seconds,
+    );
+    db.prepare('UPDATE runs SET epochs_done = ?, best_val_iou = ? WHERE id = ?').run(
+      metrics.epoch,
+      bestValIou,
+      runId,
+    );
+  })();
+}
+
+/**
+ * Drops curve points newer than the checkpoint a resumed run restarts from: they
+ * describe weights that no longer exist.
+ */
+export function truncateEpochs(db: Db, runId: number, lastKept: number): void {
+  db.transaction(() => {
+    db.prepare('DELETE FROM run_epochs WHERE run_id = ? AND epoch > ?').run(runId, lastKept);
+    db.prepare('UPDATE runs SET epochs_done = ? WHERE id = ?').run(lastKept, runId);
+  })();
+}
+
+export interface RunImageRow extends SegmentationMetrics {
+  imageId: number;
+  /** Relative to the data folder. */
+  prediction: string;
+}
+
+/** Replaces a run's per-image test results (a re-evaluation overwrites the old ones). */
+export function replaceRunImages(db: Db, runId: number, rows: readonly RunImageRow[]): void {
+  const insert = db.prepare(
+    `INSERT INTO run_images (run_id, image_id, prediction, iou, dice, accuracy, precision, recall)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  db.transaction(() => {
+    db.prepare('DELETE FROM run_images WHERE run_id = ?').run(runId);
+    for (const r of rows) {
+      insert.run(runId, r.imageId, r.prediction, r.iou, r.dice, r.accuracy, r.precision, r.recall);
+    }
+  })();
+}
+
+export interface StoredPrediction extends ImageMetrics {
+  prediction: string;
+}
+
+export function listRunImages(db: Db, runId: number): StoredPrediction[] {
+  const rows = db
+    .prepare(
+      `SELECT run_images.*, images.stem FROM run_images
+       JOIN images ON images.id = run_images.image_id
+       WHERE run_id = ? ORDER BY images.stem`,
+    )
+    .all(runId) as (RunImageRow & { image_id: number; stem: string })[];
+  return rows.map((r) => ({
+    imageId: r.image_id,
+    stem: r.stem,
+    prediction: r.prediction,
+    iou: r.iou,
+    dice: r.dice,
+    accuracy: r.accuracy,
+    precision: r.precision,
+    recall: r.recall,
+  }));
+}
+
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else, so it is alive.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A 'running' row whose process is gone was killed (crash, power loss, SIGKILL): it is
+ * interrupted and can resume from its last checkpoint. Never 'finished'.
+ */
+export function markDeadRunsInterrupted(db: Db, isAlive = isProcessAlive): Run[] {
+  // The pid is part of the WHERE so a run resumed meanwhile by a live process is left alone.
+  const settle = db.prepare(
+    `UPDATE runs SET status = 'interrupted', pid = NULL, error = ?
+     WHERE id = ? AND status = 'running' AND pid IS ?`,
+  );
+  const settled: Run[] = [];
+  for (const run of listRuns(db, { status: 'running' })) {
+    const pid = runPid(db, run.id);
+    if (pid !== null && isAlive(pid)) continue;
+    if (settle.run(INTERRUPTED_MESSAGE, run.id, pid).changes > 0) settled.push(getRun(db, run.id));
+  }
+  return settled;
+}
+
+export const INTERRUPTED_MESSAGE =
+  'The training process stopped unexpectedly; resuming continues from the last checkpoint.';
