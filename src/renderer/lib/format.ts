@@ -1,0 +1,27 @@
+// How numbers and dates read in the UI, one place for all views.
+
+/** 0.534 -> "53.4%"; null (nothing measured) -> "—". */
+export function percent(fraction: number | null, digits = 1): string {
+  return fraction === null ? '—' : `${(fraction * 100).toFixed(digits)}%`;
+}
+
+export function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n.toLocaleString()} ${n === 1 ? noun : plural}`;
+}
+
+export function dateTime(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime())
+    ? iso
+    : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** The last segment of a path typed on any OS: the default name for an imported folder. */
+export function folderName(path: string): string {
+  return (
+    path
+      .replace(/[\\/]+$/, '')
+      .split(/[\\/]/)
+      .pop() ?? ''
+  );
+}
