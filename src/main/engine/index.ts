@@ -1,0 +1,73 @@
+// The engine: the one backend process. It holds the data folder's lock, the store and
+// services (AppContext) and the loopback bridge; `jaccard serve` runs it for a browser,
+// Electron spawns it (`jaccard engine --ipc`) and relays its window's calls to it.
+import { startBridge, type Bridge } from '../bridge';
+import { createContext, type AppContext } from '../context';
+import { lockDataDir } from './lock';
+
+export interface EngineOptions {
+  dataDir: string;
+  /** Bridge port; 0 or absent picks a free one. */
+  port?: number;
+  /** True under Electron, which answers folder pickers natively. */
+  nativeDialogs?: boolean;
+  /** The built renderer the bridge serves; null for none, absent for out/renderer. */
+  rendererDir?: string | null;
+}
+
+export interface Engine {
+  ctx: AppContext;
+  bridge: Bridge;
+  close(): Promise<void>;
+}
+
+export async function startEngine(options: EngineOptions): Promise<Engine> {
+  const lock = lockDataDir(options.dataDir);
+  let ctx: AppContext | undefined;
+  try {
+    ctx = createContext(options.dataDir, { nativeDialogs: options.nativeDialogs ?? false });
+    const bridge = await startBridge({
+      ctx,
+      port: options.port,
+      rendererDir: options.rendererDir,
+    });
+    let closing: Promise<void> | undefined;
+    const opened = ctx;
+    return {
+      ctx: opened,
+      bridge,
+      close: () =>
+        (closing ??= (async () => {
+          await bridge.close();
+          opened.db.close();
+          lock.release();
+        })()),
+    };
+  } catch (error) {
+    ctx?.db.close();
+    lock.release();
+    throw error;
+  }
+}
+
+/**
+ * Closes the engine when asked to stop (Ctrl-C, SIGTERM) or when the Electron parent
+ * goes away, then exits; a second signal exits at once.
+ */
+export function stopOnSignals(engine: Engine): void {
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    engine.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('[engine] shutdown failed:', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('disconnect', stop);
+}
