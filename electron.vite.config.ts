@@ -9,7 +9,13 @@ export default defineConfig({
     build: { rollupOptions: { input: { index: resolve('src/main/electron/index.ts') } } },
   },
   preload: {
-    build: { rollupOptions: { input: { index: resolve('src/preload/index.ts') } } },
+    build: {
+      rollupOptions: {
+        input: { index: resolve('src/preload/index.ts') },
+        // Sandboxed preloads run as classic scripts, so CommonJS in one file.
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
   },
   renderer: {
     root: 'src/renderer',
