@@ -5,7 +5,9 @@ import { floodFill } from '../../src/renderer/lib/raster/flood';
 import { History } from '../../src/renderer/lib/raster/history';
 import { fillHoles } from '../../src/renderer/lib/raster/holes';
 import { Mask } from '../../src/renderer/lib/raster/mask';
+import { outlineRect } from '../../src/renderer/lib/raster/outline';
 import { fillPolygon } from '../../src/renderer/lib/raster/polygon';
+import type { Rect } from '../../src/renderer/lib/raster/rect';
 import { decodeRle, encodeRle } from '../../src/renderer/lib/raster/rle';
 
 /** Rows of '#' (foreground) and '.' (background). */
@@ -230,6 +232,43 @@ describe('fill holes', () => {
   });
 });
 
+describe('outline', () => {
+  const shape = ['.......', '.#####.', '.#####.', '.#####.', '.#####.', '.#####.', '......#'];
+  const render = (mask: Mask, rect: Rect, radius: number) => {
+    const out = new Uint8Array(rect.w * rect.h);
+    outlineRect(mask, rect, radius, out);
+    return picture(new Mask(rect.w, rect.h, out));
+  };
+
+  it('keeps foreground pixels with background within the radius', () => {
+    const mask = draw(shape);
+    expect(render(mask, mask.bounds, 1)).toEqual([
+      '.......',
+      '.#####.',
+      '.#...#.',
+      '.#...#.',
+      '.#...#.',
+      '.#####.',
+      '......#',
+    ]);
+    expect(render(mask, mask.bounds, 2)).toEqual([
+      '.......',
+      '.#####.',
+      '.#####.',
+      '.##.##.',
+      '.#####.',
+      '.#####.',
+      '......#',
+    ]);
+  });
+
+  it('computes a sub-rect from pixels outside it', () => {
+    const mask = draw(shape);
+    expect(render(mask, { x: 2, y: 2, w: 3, h: 3 }, 1)).toEqual(['...', '...', '...']);
+    expect(render(mask, { x: 1, y: 1, w: 2, h: 2 }, 1)).toEqual(['##', '#.']);
+  });
+});
+
 describe('clear', () => {
   it('empties the mask and reports where foreground was', () => {
     const mask = draw(['.....', '..#..', '...#.', '.....']);
@@ -347,6 +386,13 @@ describe('undo and redo', () => {
     }
     expect(tight.bytes).toBeLessThanOrEqual(150);
     expect(tight.undoDepth).toBe(2);
+  });
+
+  it('fingerprints pixels, not identity', () => {
+    const a = draw(['#..', '.#.']);
+    expect(a.fingerprint()).toBe(a.clone().fingerprint());
+    expect(a.fingerprint()).not.toBe(draw(['#..', '..#']).fingerprint());
+    expect(a.fingerprint()).not.toBe(new Mask(2, 3, a.data.slice()).fingerprint());
   });
 
   it('makes replace one undoable step', () => {

@@ -55,6 +55,17 @@ export class Mask {
     return n;
   }
 
+  /**
+   * A hash of the pixels (FNV-1a), to tell whether a mask reloaded later is the one an
+   * undo history was recorded on.
+   */
+  fingerprint(): string {
+    let hash = 0x811c9dc5;
+    const { data } = this;
+    for (let i = 0; i < data.length; i++) hash = Math.imul(hash ^ data[i]!, 0x01000193);
+    return `${this.width}x${this.height}:${(hash >>> 0).toString(16)}`;
+  }
+
   /** Sets every pixel to 0; returns the rect that held foreground. */
   clear(): Rect {
     const { width, data } = this;
