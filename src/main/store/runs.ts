@@ -56,6 +56,14 @@ function toRun(row: RunRow): Run {
   };
 }
 
+/** Statuses a run can train from: a new run, or one cut short (it resumes). */
+export const STARTABLE: readonly RunStatus[] = ['queued', 'interrupted', 'cancelled', 'failed'];
+export const RESUMABLE: readonly RunStatus[] = ['interrupted', 'cancelled', 'failed'];
+
+export function defaultRunName(config: TrainConfig): string {
+  return `${config.loss} · ${config.model} ${config.size}px · seed ${config.seed}`;
+}
+
 export interface NewRun {
   config: TrainConfig;
   name: string;

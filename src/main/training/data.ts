@@ -181,11 +181,16 @@ function toRgb(image: RawImage): RawImage {
 
 async function resize(image: RawImage, size: number): Promise<Uint8Array> {
   const { data, width, height, channels } = image;
-  const buffer = await sharp(data, { raw: { width, height, channels } })
+  const { data: out, info } = await sharp(data, { raw: { width, height, channels } })
     .resize(size, size, { fit: 'fill', kernel: 'linear' })
+    // Without this sharp widens grey to sRGB.
+    .toColourspace(channels === 1 ? 'b-w' : 'srgb')
     .raw()
-    .toBuffer();
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== channels) {
+    throw new Error(`Resize produced ${info.channels} channels from ${channels}.`);
+  }
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
 export interface Augmentation {

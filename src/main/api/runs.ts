@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { runCalls } from '../../shared/api/runs';
+import type { Run, TrainConfig } from '../../shared/domain';
+import { ApiError } from '../../shared/errors';
+import type { AppContext } from '../context';
+import { ioError } from '../files';
+import {
+  createRun,
+  defaultRunName,
+  deleteRun,
+  getRun,
+  listEpochs,
+  listRuns,
+  markDeadRunsInterrupted,
+  RESUMABLE,
+  transitionRun,
+  updateRun,
+} from '../store/runs';
+import { hasSavedModel } from '../training/checkpoint';
+import { runFolders } from '../training/run-files';
+import { runManager } from '../training/run-manager';
+import type { Handlers } from './index';
+
+/** Settles runs whose process died (a killed `jaccard train`, say) before answering. */
+function settleDeadRuns(ctx: AppContext): void {
+  runManager(ctx);
+  for (const run of markDeadRunsInterrupted(ctx.db)) ctx.events.emit('run.updated', run);
+}
+
+function queue(
+  ctx: AppContext,
+  config: TrainConfig,
+  name: string,
+  groupId: string | null = null,
+): Run {
+  const run = createRun(ctx.db, { config, name, groupId });
+  ctx.events.emit('run.updated', run);
+  runManager(ctx).enqueue(run.id);
+  return getRun(ctx.db, run.id);
+}
+
+export const runHandlers: Handlers<keyof typeof runCalls> = {
+  'runs.list': ({ datasetId }, ctx) => {
+    settleDeadRuns(ctx);
+    return listRuns(ctx.db, { datasetId });
+  },
+
+  'runs.get': ({ id }, ctx) => {
+    settleDeadRuns(ctx);
+    return { ...getRun(ctx.db, id), epochs: listEpochs(ctx.db, id) };
+  },
+
+  'runs.start': ({ config, name }, ctx) => queue(ctx, config, name || defaultRunName(config)),
+
+  'runs.compare': ({ config, losses, seeds }, ctx) => {
+    const groupId = randomUUID();
+    // Seed-major order: each seed's pair finishes together, so a comparison has usable
+    // pairs long before the whole group is done.
+    return seeds.flatMap((seed) =>
+      losses.map((loss) => {
+        const full: TrainConfig = { ...config, loss, seed };
+        return queue(ctx, full, defaultRunName(full), groupId);
+      }),
+    );
+  },
+
+  'runs.stop': ({ id }, ctx) => runManager(ctx).stop(id),
+
+  'runs.resume': ({ id }, ctx) => {
+    settleDeadRuns(ctx);
+    const run = getRun(ctx.db, id);
+    if (!transitionRun(ctx.db, id, RESUMABLE, { status: 'queued', error: null })) {
+      throw new ApiError(
+        'conflict',
+        `Run ${id} is ${run.status}; only interrupted, cancelled or failed runs resume.`,
+      );
+    }
+    ctx.events.emit('run.updated', getRun(ctx.db, id));
+    runManager(ctx).enqueue(id);
+    return getRun(ctx.db, id);
+  },
+
+  'runs.rerun': ({ id }, ctx) => {
+    const run = getRun(ctx.db, id);
+    return queue(ctx, run.config, `${run.name} (again)`, run.groupId);
+  },
+
+  'runs.rename': ({ id, name }, ctx) => {
+    const run = updateRun(ctx.db, id, { name });
+    ctx.events.emit('run.updated', run);
+    return run;
+  },
+
+  'runs.delete': async ({ id }, ctx) => {
+    settleDeadRuns(ctx);
+    const run = getRun(ctx.db, id);
+    await runManager(ctx).halt(id);
+    if (getRun(ctx.db, id).status === 'running') {
+      throw new ApiError(
+        'conflict',
+        `Run ${id} is training in another process; stop it before deleting.`,
+      );
+    }
+    deleteRun(ctx.db, run.id);
+    const { root } = runFolders(ctx.dataDir, id);
+    await rm(root, { recursive: true, force: true }).catch((error: unknown) => {
+      throw ioError('remove', root, error);
+    });
+    ctx.events.emit('run.deleted', { id });
+  },
+
+  'runs.exportWeights': async ({ id, folder }, ctx) => {
+    const run = getRun(ctx.db, id);
+    const source = runFolders(ctx.dataDir, id).model;
+    if (!hasSavedModel(source)) throw new ApiError('invalid', `Run ${id} has no saved model yet.`);
+    const target = resolve(folder);
+    try {
+      await mkdir(target, { recursive: true });
+      for (const file of ['model.json', 'weights.bin'])
+        await copyFile(join(source, file), join(target, file));
+      // What the weights expect: input size and normalisation, and how they scored.
+      const about = {
+        name: run.name,
+        dataset: run.datasetName,
+        config: run.config,
+        input: {
+          size: run.config.size,
+          channels: 3,
+          scale: '[0, 1] RGB',
+          output: 'logits; sigmoid for probability',
+        },
+        backend: run.backend,
+        bestValIou: run.bestValIou,
+        test: run.test,
+      };
+      await writeFile(join(target, 'run.json'), JSON.stringify(about, null, 2));
+    } catch (error) {
+      throw ioError('write', target, error);
+    }
+    return { folder: target };
+  },
+
+  'runs.imageMetrics': async ({ id, threshold }, ctx) => {
+    getRun(ctx.db, id);
+    // Loaded on demand: scoring stored PNGs needs no tfjs, but the module also predicts.
+    const { scoreStoredPredictions } = await import('../training/evaluate');
+    return (await scoreStoredPredictions(ctx.db, ctx.dataDir, id, threshold)).images;
+  },
+};

@@ -1,0 +1,201 @@
+// Test-split evaluation. Predictions are scored the way they are stored, as round(p*255)
+// at each image's own resolution against its current mask, so metrics recomputed later
+// from the PNGs (any threshold, runs.imageMetrics, `jaccard evaluate`) match the ones the
+// trainer recorded at 0.5 exactly.
+import * as tf from '@tensorflow/tfjs';
+import { readFile } from 'node:fs/promises';
+import type { ImageMetrics, Run, SegmentationMetrics } from '../../shared/domain';
+import { ApiError } from '../../shared/errors';
+import { absolutePath, writeFileAtomic } from '../files';
+import { decodeImage, encodePng } from '../images/decode';
+import type { Db } from '../store/database';
+import { getStoredImage } from '../store/images';
+import { listRunImages, replaceRunImages, type RunImageRow } from '../store/runs';
+import { hasSavedModel, loadWeightsInto } from './checkpoint';
+import {
+  assembleBatch,
+  chunks,
+  loadSamples,
+  loadTruth,
+  maskedImages,
+  splitImages,
+  type Sample,
+  type SampleRef,
+  type SplitName,
+} from './data';
+import {
+  confusion,
+  metricsFromConfusion,
+  sumConfusions,
+  thresholdSweep,
+  type Confusion,
+  type SweepPoint,
+} from './metrics';
+import { buildModel } from './models';
+import { predictionFile, runFolders } from './run-files';
+
+export interface Evaluation {
+  threshold: number;
+  images: ImageMetrics[];
+  /** Pooled over the images (counts added); null when there are none. */
+  pooled: SegmentationMetrics | null;
+  /** Pooled IoU and Dice over a range of thresholds. */
+  sweep: SweepPoint[];
+}
+
+interface Scored {
+  ref: SampleRef;
+  truth: Uint8Array;
+  prob: Uint8Array;
+}
+
+function summarize(scored: readonly Scored[], threshold: number): Evaluation {
+  const counts: Confusion[] = scored.map((s) => confusion(s.truth, s.prob, threshold));
+  return {
+    threshold,
+    images: scored.map((s, i) => ({
+      imageId: s.ref.imageId,
+      stem: s.ref.stem,
+      ...metricsFromConfusion(counts[i]!),
+    })),
+    pooled: scored.length ? metricsFromConfusion(sumConfusions(counts)) : null,
+    sweep: scored.length
+      ? thresholdSweep(
+          scored.map((s) => s.truth),
+          scored.map((s) => s.prob),
+        )
+      : [],
+  };
+}
+
+/** Probability maps as round(p * 255), upsampled to each image's own width and height. */
+export async function* predict(
+  model: tf.LayersModel,
+  samples: readonly Sample[],
+  size: number,
+  batchSize: number,
+): AsyncGenerator<{ sample: Sample; prob: Uint8Array }> {
+  for (const group of chunks(samples, batchSize)) {
+    const { x } = assembleBatch(group, size, null);
+    const probs = tf.tidy(() => {
+      const input = tf.tensor4d(x, [group.length, size, size, 3]);
+      return tf.sigmoid(model.predict(input) as tf.Tensor4D) as tf.Tensor4D;
+    });
+    for (const [i, sample] of group.entries()) {
+      const bytes = tf.tidy(() => {
+        const one = probs.slice([i, 0, 0, 0], [1, size, size, 1]);
+        // Half-pixel centres: the same pixel grid convention the resize to `size` used.
+        const up = tf.image.resizeBilinear(one, [sample.height, sample.width], false, true);
+        return tf.clipByValue(tf.round(tf.mul(up, 255)), 0, 255).toInt();
+      });
+      const prob = Uint8Array.from(await bytes.data());
+      bytes.dispose();
+      yield { sample, prob };
+    }
+    probs.dispose();
+  }
+}
+
+/**
+ * Predicts the test images, stores each probability map as a PNG and the per-image
+ * metrics as run_images rows (replacing earlier ones), and returns the evaluation.
+ */
+export async function evaluateAndStore(options: {
+  db: Db;
+  dataDir: string;
+  runId: number;
+  model: tf.LayersModel;
+  samples: readonly Sample[];
+  size: number;
+  batchSize: number;
+  onImage?: (done: number, total: number) => void;
+}): Promise<Evaluation> {
+  const { db, dataDir, runId, model, samples, size, batchSize } = options;
+  const scored: Scored[] = [];
+  for await (const { sample, prob } of predict(model, samples, size, batchSize)) {
+    const png = await encodePng({
+      data: prob,
+      width: sample.width,
+      height: sample.height,
+      channels: 1,
+    });
+    await writeFileAtomic(absolutePath(dataDir, predictionFile(runId, sample.imageId)), png);
+    scored.push({ ref: sample, truth: await loadTruth(dataDir, sample), prob });
+    options.onImage?.(scored.length, samples.length);
+  }
+  const evaluation = summarize(scored, 0.5);
+  const rows: RunImageRow[] = evaluation.images.map((m) => ({
+    ...m,
+    prediction: predictionFile(runId, m.imageId),
+  }));
+  replaceRunImages(db, runId, rows);
+  return evaluation;
+}
+
+/** Re-scores the stored test predictions of a run at any threshold, without tfjs. */
+export async function scoreStoredPredictions(
+  db: Db,
+  dataDir: string,
+  runId: number,
+  threshold: number,
+): Promise<Evaluation> {
+  const scored: Scored[] = [];
+  for (const row of listRunImages(db, runId)) {
+    const image = getStoredImage(db, row.imageId);
+    if (!image.maskFile) continue;
+    const ref: SampleRef = { ...image, imageId: image.id, maskFile: image.maskFile };
+    const bytes = await readFile(absolutePath(dataDir, row.prediction)).catch(() => {
+      throw new ApiError(
+        'not-found',
+        `Prediction file ${row.prediction} of run ${runId} is missing.`,
+      );
+    });
+    const decoded = await decodeImage(bytes);
+    const prob =
+      decoded.channels === 1
+        ? decoded.data
+        : decoded.data.filter((_, i) => i % decoded.channels === 0);
+    scored.push({ ref, truth: await loadTruth(dataDir, ref), prob });
+  }
+  return summarize(scored, threshold);
+}
+
+/**
+ * Scores a run's best model on one split. The test split comes from the stored
+ * predictions when the run has them; other splits (or a run without them) are predicted
+ * afresh with the saved weights, which needs tfjs and an initialised backend.
+ */
+export async function evaluateRun(
+  db: Db,
+  dataDir: string,
+  run: Run,
+  split: SplitName,
+  threshold: number,
+): Promise<Evaluation> {
+  if (split === 'test' && listRunImages(db, run.id).length > 0) {
+    return scoreStoredPredictions(db, dataDir, run.id, threshold);
+  }
+  const folders = runFolders(dataDir, run.id);
+  const weights = hasSavedModel(folders.model) ? folders.model : folders.checkpoint;
+  if (!hasSavedModel(weights)) {
+    throw new ApiError('invalid', `Run ${run.id} has no saved model yet; train it first.`);
+  }
+  const { config } = run;
+  const refs = splitImages(
+    maskedImages(db, config.datasetId),
+    config.seed,
+    config.validationFraction,
+  )[split];
+  const model = buildModel({ ...config, channels: 3, seed: config.seed });
+  try {
+    await loadWeightsInto(model, weights);
+    const samples = await loadSamples(dataDir, refs, config.size);
+    const scored: Scored[] = [];
+    for await (const { sample, prob } of predict(model, samples, config.size, config.batchSize)) {
+      scored.push({ ref: sample, truth: await loadTruth(dataDir, sample), prob });
+    }
+    return summarize(scored, threshold);
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,222 @@
+// The engine's side of training: a queue of runs, one trainer process at a time (the
+// machine it targets has few cores, and two trainings would only halve each other), and
+// the relay of the worker's reports onto the event bus.
+import { fork, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Run } from '../../shared/domain';
+import { ApiError } from '../../shared/errors';
+import type { AppContext } from '../context';
+import {
+  findRun,
+  getRun,
+  INTERRUPTED_MESSAGE,
+  listRuns,
+  markDeadRunsInterrupted,
+  runPid,
+  transitionRun,
+  updateRun,
+} from '../store/runs';
+import type { WorkerMessage, WorkerRequest } from './worker';
+
+export interface RunManagerOptions {
+  /** How long a stopping worker may take to settle before it is killed. */
+  graceMs?: number;
+  /** The worker entry (tests substitute one); by default training/worker.ts. */
+  workerEntry?: string;
+}
+
+interface Active {
+  runId: number;
+  child: ChildProcess;
+  /** Set by stop(): the user asked, so a kill ends the run 'cancelled'. */
+  stopping: boolean;
+  killTimer?: NodeJS.Timeout;
+  exited: Promise<void>;
+  markExited: () => void;
+}
+
+const WORKER_ENTRY = fileURLToPath(new URL('./worker.ts', import.meta.url));
+// An absolute URL, so the worker finds tsx whatever the engine's working directory is.
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+export class RunManager {
+  private readonly queue: number[] = [];
+  private active: Active | null = null;
+  private closed = false;
+  private readonly graceMs: number;
+  private readonly workerEntry: string;
+
+  constructor(
+    private readonly ctx: AppContext,
+    options: RunManagerOptions = {},
+  ) {
+    this.graceMs = options.graceMs ?? 15_000;
+    this.workerEntry = options.workerEntry ?? WORKER_ENTRY;
+    // Runs left 'running' by a process that is gone were killed; runs left queued by the
+    // last session are still wanted.
+    for (const run of markDeadRunsInterrupted(ctx.db)) ctx.events.emit('run.updated', run);
+    for (const run of listRuns(ctx.db, { status: 'queued' })) this.queue.push(run.id);
+    this.pump();
+  }
+
+  /** The run being trained right now, if any. */
+  get activeRunId(): number | null {
+    return this.active?.runId ?? null;
+  }
+
+  /** Queues a run already in 'queued' state; it starts when the trainer is free. */
+  enqueue(runId: number): void {
+    if (this.closed) throw new ApiError('busy', 'The engine is shutting down.');
+    if (!this.queue.includes(runId) && this.active?.runId !== runId) this.queue.push(runId);
+    this.pump();
+  }
+
+  /**
+   * Stops a run: a queued one is cancelled at once; a training one is asked to stop
+   * after its current batch and killed if it has not settled within the grace period.
+   * Either way it ends 'cancelled' and can be resumed from its last checkpoint.
+   */
+  stop(runId: number): Run {
+    const run = getRun(this.ctx.db, runId);
+    if (this.active?.runId === runId) {
+      const active = this.active;
+      if (!active.stopping) {
+        active.stopping = true;
+        this.send(active.child, { type: 'stop' });
+        active.killTimer = setTimeout(() => active.child.kill('SIGKILL'), this.graceMs);
+      }
+      return run;
+    }
+    this.removeFromQueue(runId);
+    if (run.status === 'queued') {
+      transitionRun(this.ctx.db, runId, ['queued'], { status: 'cancelled' });
+      return this.announce(runId);
+    }
+    if (run.status === 'running') {
+      const pid = runPid(this.ctx.db, runId);
+      throw new ApiError(
+        'conflict',
+        `Run ${runId} is training in another process (pid ${pid}), e.g. \`jaccard train\`; stop it there.`,
+      );
+    }
+    return run;
+  }
+
+  /** Stops the run if it trains and waits for its process to end. */
+  async halt(runId: number): Promise<void> {
+    this.removeFromQueue(runId);
+    if (this.active?.runId !== runId) return;
+    const { exited } = this.active;
+    this.stop(runId);
+    await exited;
+  }
+
+  /** Engine shutdown: the training run is stopped (resumable), queued runs stay queued. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.queue.length = 0;
+    if (this.active) await this.halt(this.active.runId);
+  }
+
+  private removeFromQueue(runId: number): void {
+    const at = this.queue.indexOf(runId);
+    if (at >= 0) this.queue.splice(at, 1);
+  }
+
+  private announce(runId: number): Run {
+    const run = getRun(this.ctx.db, runId);
+    this.ctx.events.emit('run.updated', run);
+    return run;
+  }
+
+  private send(child: ChildProcess, request: WorkerRequest): void {
+    if (child.connected) child.send(request);
+  }
+
+  private pump(): void {
+    while (!this.active && !this.closed && this.queue.length > 0) {
+      const runId = this.queue.shift()!;
+      if (findRun(this.ctx.db, runId)?.status === 'queued') this.spawn(runId);
+    }
+  }
+
+  private spawn(runId: number): void {
+    const child = fork(this.workerEntry, [], {
+      execArgv: ['--import', TSX],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let markExited!: () => void;
+    const exited = new Promise<void>((resolve) => (markExited = resolve));
+    const active: Active = { runId, child, stopping: false, exited, markExited };
+    this.active = active;
+    // The row names the worker before it has loaded anything, so a worker killed while
+    // it starts up is still recognised as gone.
+    updateRun(this.ctx.db, runId, { pid: child.pid ?? null });
+
+    child.on('message', (message: WorkerMessage) => this.relay(message));
+    child.on('error', (error) => {
+      // Spawn failures never reach 'exit' with a pid; settle the run here.
+      if (child.pid === undefined)
+        this.finish(active, `The trainer process could not start: ${error.message}`);
+    });
+    child.on('exit', (code, signal) => {
+      const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
+      this.finish(active, `The trainer process ${how}. ${INTERRUPTED_MESSAGE}`);
+    });
+    this.send(child, { type: 'start', runId, dataDir: this.ctx.dataDir });
+  }
+
+  private relay(message: WorkerMessage): void {
+    const { events } = this.ctx;
+    switch (message.type) {
+      case 'progress':
+        events.emit('run.progress', message.progress);
+        break;
+      case 'epoch':
+        events.emit('run.epoch', { runId: message.runId, metrics: message.metrics });
+        break;
+      case 'updated':
+      case 'done':
+        events.emit('run.updated', message.run);
+        break;
+      case 'error':
+        // The run could not start (e.g. it was claimed elsewhere); its row says why not.
+        console.error(`[trainer] ${message.message}`);
+        break;
+    }
+  }
+
+  /** The worker is gone: a run it left 'running' did not settle, so it was cut short. */
+  private finish(active: Active, reason: string): void {
+    if (this.active !== active) return;
+    clearTimeout(active.killTimer);
+    this.active = null;
+    const settled = active.stopping
+      ? transitionRun(this.ctx.db, active.runId, ['running', 'queued'], {
+          status: 'cancelled',
+          pid: null,
+        })
+      : transitionRun(this.ctx.db, active.runId, ['running', 'queued'], {
+          status: 'interrupted',
+          pid: null,
+          error: reason,
+        });
+    if (settled) this.announce(active.runId);
+    active.child.removeAllListeners('message');
+    active.markExited();
+    this.pump();
+  }
+}
+
+const managers = new WeakMap<AppContext, RunManager>();
+
+/** The one run manager of an engine context, created (and recovering) on first use. */
+export function runManager(ctx: AppContext, options?: RunManagerOptions): RunManager {
+  let manager = managers.get(ctx);
+  if (!manager) {
+    manager = new RunManager(ctx, options);
+    managers.set(ctx, manager);
+  }
+  return manager;
+}

@@ -1,0 +1,349 @@
+// The training loop for one run, callable in-process (CLI) or from the worker process
+// (engine). It owns the run's row while it trains: status, backend, curves, checkpoints,
+// and, at the end, the test evaluation with the best weights.
+//
+// Resume: every epoch ends with a checkpoint (weights, Adam moments, counters). A run
+// started again continues after the checkpoint's epoch; curve points recorded after it
+// are dropped because they describe weights that were never saved.
+import * as tf from '@tensorflow/tfjs';
+import type { EpochMetrics, Run, TrainProgress } from '../../shared/domain';
+import { ApiError } from '../../shared/errors';
+import type { Db } from '../store/database';
+import {
+  getRun,
+  STARTABLE,
+  recordEpoch,
+  transitionRun,
+  truncateEpochs,
+  updateRun,
+} from '../store/runs';
+import { initBackend } from './backend';
+import {
+  loadCheckpoint,
+  saveCheckpoint,
+  hasSavedModel,
+  loadWeightsInto,
+  fileHandler,
+  type TrainerState,
+} from './checkpoint';
+import {
+  assembleBatch,
+  chunks,
+  loadSamples,
+  maskedImages,
+  splitImages,
+  type Sample,
+  type SampleRef,
+} from './data';
+import { evaluateAndStore } from './evaluate';
+import { getLoss } from './losses';
+import { confusion, metricsFromConfusion, sumConfusions, type Confusion } from './metrics';
+import { buildModel } from './models';
+import { deriveRng, shuffled } from './random';
+import { runFolders } from './run-files';
+
+export interface TrainerEvents {
+  progress?(progress: TrainProgress): void;
+  epoch?(runId: number, metrics: EpochMetrics): void;
+  /** The run's row changed (status, counters, metrics). */
+  updated?(run: Run): void;
+}
+
+export interface TrainOptions {
+  db: Db;
+  dataDir: string;
+  runId: number;
+  /** Checked between batches; an aborted run ends 'cancelled' and can be resumed. */
+  signal?: AbortSignal;
+  events?: TrainerEvents;
+}
+
+class Cancelled extends Error {}
+
+const now = () => new Date().toISOString();
+
+/** Lets IPC messages and signals in between batches: tfjs kernels run synchronously. */
+const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Trains the run to completion, cancellation or failure and returns its final row.
+ * Throws only when the run cannot start (missing, finished, or running elsewhere).
+ */
+export async function trainRun(options: TrainOptions): Promise<Run> {
+  const { db, runId } = options;
+  const before = getRun(db, runId);
+  const claimed = transitionRun(db, runId, STARTABLE, {
+    status: 'running',
+    pid: process.pid,
+    error: null,
+    finishedAt: null,
+    startedAt: before.startedAt ?? now(),
+  });
+  if (!claimed) {
+    throw new ApiError(
+      'conflict',
+      `Run ${runId} is ${before.status}; only queued, interrupted, cancelled or failed runs can train.`,
+    );
+  }
+  const session = new Session(options);
+  try {
+    await session.run();
+    return session.settle('finished', null);
+  } catch (error) {
+    if (error instanceof Cancelled) return session.settle('cancelled', null);
+    const message = error instanceof Error ? error.message : String(error);
+    return session.settle('failed', message);
+  } finally {
+    session.dispose();
+  }
+}
+
+class Session {
+  private readonly run0: Run;
+  private readonly config: Run['config'];
+  private readonly folders: ReturnType<typeof runFolders>;
+  private readonly startedMs = performance.now();
+  /** Seconds spent by earlier sessions of this run, from its checkpoint. */
+  private previousSeconds = 0;
+  private state: TrainerState = {
+    epoch: 0,
+    bestValIou: null,
+    bestEpoch: null,
+    staleEpochs: 0,
+    seconds: 0,
+  };
+  private model: tf.LayersModel | null = null;
+  private optimizer: tf.Optimizer | null = null;
+
+  constructor(private readonly options: TrainOptions) {
+    this.run0 = getRun(options.db, options.runId);
+    this.config = this.run0.config;
+    this.folders = runFolders(options.dataDir, options.runId);
+  }
+
+  private get db(): Db {
+    return this.options.db;
+  }
+
+  private progress(p: Omit<TrainProgress, 'runId' | 'epochs'>): void {
+    this.options.events?.progress?.({ runId: this.run0.id, epochs: this.config.epochs, ...p });
+  }
+
+  private updated(run: Run): Run {
+    this.options.events?.updated?.(run);
+    return run;
+  }
+
+  private checkCancel(): void {
+    if (this.options.signal?.aborted) throw new Cancelled();
+  }
+
+  async run(): Promise<void> {
+    const { config, db } = this;
+    const runId = this.run0.id;
+    this.progress({
+      phase: 'loading',
+      epoch: 0,
+      batch: 0,
+      batches: 0,
+      loss: 0,
+      imagesPerSecond: 0,
+      etaSeconds: null,
+    });
+    const backend = await initBackend(config.backend);
+    this.updated(updateRun(db, runId, { backend }));
+
+    const splits = splitImages(
+      maskedImages(db, config.datasetId),
+      config.seed,
+      config.validationFraction,
+    );
+    if (splits.train.length === 0) {
+      throw new ApiError(
+        'invalid',
+        `Dataset "${this.run0.datasetName}" has no masked images to train on.`,
+      );
+    }
+    const train = await loadSamples(this.options.dataDir, splits.train, config.size);
+    // Without validation images, the training images (unaugmented) stand in for them.
+    const validation = splits.validation.length
+      ? await loadSamples(this.options.dataDir, splits.validation, config.size)
+      : train;
+    this.checkCancel();
+
+    const model = (this.model = buildModel({ ...config, channels: 3, seed: config.seed }));
+    const optimizer = (this.optimizer = tf.train.adam(config.learningRate));
+    const restored = await loadCheckpoint(this.folders.checkpoint, model, optimizer);
+    if (restored) this.state = restored;
+    this.previousSeconds = this.state.seconds;
+    truncateEpochs(db, runId, this.state.epoch);
+    this.updated(getRun(db, runId));
+
+    const lossFn = getLoss(config.loss);
+    // Fixed order: Adam keys its moments by position in this list (see checkpoint.ts).
+    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const batches = Math.ceil(train.length / config.batchSize);
+    let secondsPerEpoch: number | null = null;
+
+    for (let epoch = this.state.epoch + 1; epoch <= config.epochs; epoch++) {
+      const epochStart = performance.now();
+      const order = shuffled(train, deriveRng(config.seed, 'shuffle', epoch));
+      const augmentRng = config.augment ? deriveRng(config.seed, 'augment', epoch) : null;
+      let lossSum = 0;
+      let seen = 0;
+      for (const [b, group] of chunks(order, config.batchSize).entries()) {
+        this.checkCancel();
+        const { x, y } = assembleBatch(group, config.size, augmentRng);
+        const cost = tf.tidy(() => {
+          const xs = tf.tensor4d(x, [group.length, config.size, config.size, 3]);
+          const ys = tf.tensor4d(y, [group.length, config.size, config.size, 1]);
+          return optimizer.minimize(
+            () => lossFn(ys, model.apply(xs, { training: true }) as tf.Tensor4D),
+            true,
+            variables,
+          )!;
+        });
+        const loss = (await cost.data())[0]!;
+        cost.dispose();
+        if (!Number.isFinite(loss)) {
+          throw new Error(
+            `Training diverged at epoch ${epoch}, batch ${b + 1} (loss ${loss}); try a lower learning rate.`,
+          );
+        }
+        lossSum += loss * group.length;
+        seen += group.length;
+        const elapsed = (performance.now() - epochStart) / 1000;
+        const rate = seen / elapsed;
+        const epochEstimate = secondsPerEpoch ?? (elapsed / (b + 1)) * batches * 1.15;
+        this.progress({
+          phase: 'training',
+          epoch,
+          batch: b + 1,
+          batches,
+          loss: lossSum / seen,
+          imagesPerSecond: rate,
+          etaSeconds:
+            Math.max(0, epochEstimate - elapsed) + (config.epochs - epoch) * epochEstimate,
+        });
+        await breathe();
+      }
+
+      const scored = await this.validate(model, validation, lossFn);
+      const seconds = (performance.now() - epochStart) / 1000;
+      secondsPerEpoch = secondsPerEpoch === null ? seconds : 0.7 * secondsPerEpoch + 0.3 * seconds;
+      const metrics: EpochMetrics = {
+        epoch,
+        trainLoss: lossSum / seen,
+        valLoss: scored.loss,
+        valIou: scored.iou,
+        imagesPerSecond: train.length / seconds,
+        seconds,
+      };
+      const improved = this.state.bestValIou === null || scored.iou > this.state.bestValIou;
+      if (improved) await model.save(fileHandler(this.folders.model));
+      this.state = {
+        epoch,
+        bestValIou: improved ? scored.iou : this.state.bestValIou,
+        bestEpoch: improved ? epoch : this.state.bestEpoch,
+        staleEpochs: improved ? 0 : this.state.staleEpochs + 1,
+        seconds: this.previousSeconds + this.sessionSeconds(),
+      };
+      // Row first, checkpoint second: a kill in between leaves an epoch row newer than
+      // the checkpoint, which resume drops and recomputes.
+      recordEpoch(db, runId, metrics, this.state.bestValIou);
+      await saveCheckpoint(this.folders.checkpoint, model, optimizer, this.state);
+      this.options.events?.epoch?.(runId, metrics);
+      this.updated(updateRun(db, runId, { durationSeconds: this.state.seconds }));
+      if (config.patience > 0 && this.state.staleEpochs >= config.patience) break;
+    }
+
+    this.checkCancel();
+    await this.evaluate(model, splits.test);
+  }
+
+  private async validate(
+    model: tf.LayersModel,
+    samples: readonly Sample[],
+    lossFn: ReturnType<typeof getLoss>,
+  ): Promise<{ loss: number; iou: number }> {
+    const { size, batchSize } = this.config;
+    let lossSum = 0;
+    const counts: Confusion[] = [];
+    for (const group of chunks(samples, batchSize)) {
+      const { x, y } = assembleBatch(group, size, null);
+      const [loss, probs] = tf.tidy(() => {
+        const xs = tf.tensor4d(x, [group.length, size, size, 3]);
+        const ys = tf.tensor4d(y, [group.length, size, size, 1]);
+        const logits = model.predict(xs) as tf.Tensor4D;
+        return [lossFn(ys, logits), tf.sigmoid(logits)] as const;
+      });
+      lossSum += (await loss.data())[0]! * group.length;
+      const p = (await probs.data()) as Float32Array;
+      tf.dispose([loss, probs]);
+      const area = size * size;
+      group.forEach((s, i) => {
+        const truth = Uint8Array.from(s.mask);
+        counts.push(confusion(truth, p.subarray(i * area, (i + 1) * area)));
+      });
+      await breathe();
+    }
+    return { loss: lossSum / samples.length, iou: metricsFromConfusion(sumConfusions(counts)).iou };
+  }
+
+  /** Test split with the best weights; a dataset without test images ends unevaluated. */
+  private async evaluate(model: tf.LayersModel, refs: readonly SampleRef[]): Promise<void> {
+    const { db, config } = this;
+    const runId = this.run0.id;
+    if (refs.length === 0) return;
+    const idle = { loss: 0, imagesPerSecond: 0, etaSeconds: null, epoch: this.state.epoch };
+    this.progress({ ...idle, phase: 'evaluating', batch: 0, batches: refs.length });
+    if (hasSavedModel(this.folders.model)) await loadWeightsInto(model, this.folders.model);
+    const samples = await loadSamples(this.options.dataDir, refs, config.size);
+    const evaluation = await evaluateAndStore({
+      db,
+      dataDir: this.options.dataDir,
+      runId,
+      model,
+      samples,
+      size: config.size,
+      batchSize: config.batchSize,
+      onImage: (done, total) =>
+        this.progress({ ...idle, phase: 'evaluating', batch: done, batches: total }),
+    });
+    updateRun(db, runId, { test: evaluation.pooled });
+  }
+
+  private sessionSeconds(): number {
+    return (performance.now() - this.startedMs) / 1000;
+  }
+
+  /** Final status for this session; only moves a row this process still owns. */
+  settle(status: 'finished' | 'cancelled' | 'failed', error: string | null): Run {
+    const runId = this.run0.id;
+    transitionRun(this.db, runId, ['running'], {
+      status,
+      pid: null,
+      error,
+      finishedAt: status === 'finished' ? now() : null,
+      durationSeconds: this.previousSeconds + this.sessionSeconds(),
+    });
+    const run = this.updated(getRun(this.db, runId));
+    if (status === 'finished') {
+      this.progress({
+        phase: 'done',
+        epoch: run.epochsDone,
+        batch: 0,
+        batches: 0,
+        loss: 0,
+        imagesPerSecond: 0,
+        etaSeconds: 0,
+      });
+    }
+    return run;
+  }
+
+  dispose(): void {
+    this.optimizer?.dispose();
+    this.model?.dispose();
+  }
+}

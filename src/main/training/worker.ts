@@ -1,0 +1,76 @@
+// The trainer's own process, forked by the engine's run manager (run-manager.ts) with
+// tsx loaded. It trains one run, reports over IPC, and exits. Its pid is in the run's
+// row, so a kill leaves evidence: a 'running' row whose process is gone.
+import { join } from 'node:path';
+import type { EpochMetrics, Run, TrainProgress } from '../../shared/domain';
+import { DATABASE_FILE } from '../paths';
+import { openDatabase, type Db } from '../store/database';
+import { INTERRUPTED_MESSAGE, transitionRun } from '../store/runs';
+import { trainRun } from './trainer';
+
+export type WorkerRequest = { type: 'start'; runId: number; dataDir: string } | { type: 'stop' };
+
+export type WorkerMessage =
+  | { type: 'progress'; progress: TrainProgress }
+  | { type: 'epoch'; runId: number; metrics: EpochMetrics }
+  | { type: 'updated'; run: Run }
+  | { type: 'done'; run: Run }
+  | { type: 'error'; message: string };
+
+const send = process.send?.bind(process);
+if (!send) {
+  console.error('The trainer worker talks to the engine over IPC; start it with fork().');
+  process.exit(2);
+}
+const post = (message: WorkerMessage, then?: () => void) => {
+  if (process.connected) send(message, undefined, undefined, then);
+  else then?.();
+};
+
+const controller = new AbortController();
+let active: { db: Db; runId: number } | null = null;
+
+// The engine went away (crash, quit): nobody is listening, so stop now and leave the run
+// resumable rather than training for no one.
+process.on('disconnect', () => {
+  if (active) {
+    transitionRun(active.db, active.runId, ['running'], {
+      status: 'interrupted',
+      pid: null,
+      error: INTERRUPTED_MESSAGE,
+    });
+  }
+  process.exit(0);
+});
+
+process.on('message', (request: WorkerRequest) => {
+  if (request.type === 'stop') controller.abort();
+  else if (request.type === 'start' && !active) void start(request.runId, request.dataDir);
+});
+
+async function start(runId: number, dataDir: string): Promise<void> {
+  const db = openDatabase(join(dataDir, DATABASE_FILE));
+  active = { db, runId };
+  let last: WorkerMessage;
+  try {
+    const run = await trainRun({
+      db,
+      dataDir,
+      runId,
+      signal: controller.signal,
+      events: {
+        progress: (progress) => post({ type: 'progress', progress }),
+        epoch: (id, metrics) => post({ type: 'epoch', runId: id, metrics }),
+        updated: (changed) => post({ type: 'updated', run: changed }),
+      },
+    });
+    last = { type: 'done', run };
+  } catch (error) {
+    last = { type: 'error', message: error instanceof Error ? error.message : String(error) };
+  } finally {
+    active = null;
+    db.close();
+  }
+  // Exit only once the last message is written: the engine reads the outcome from it.
+  post(last, () => process.exit(0));
+}
