@@ -3,6 +3,7 @@
 import { ApiError } from '../../shared/errors';
 import { calls, isMethod, type Method, type Output, type ParsedInput } from '../../shared/api';
 import type { AppContext } from '../context';
+import { runHandlers } from './runs';
 
 export type Handler<M extends Method> = (
   input: ParsedInput<M>,
@@ -14,6 +15,7 @@ export type Handlers<K extends Method = Method> = { [M in K]: Handler<M> };
 /** Filled by the area modules (datasets, runs, system); TypeScript checks it is complete. */
 const handlers: Handlers = {
   ...({} as Handlers),
+  ...runHandlers,
 };
 
 export async function dispatch(ctx: AppContext, method: string, rawInput: unknown): Promise<unknown> {
