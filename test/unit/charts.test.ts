@@ -51,8 +51,8 @@ const epochs = (offset: number): EpochMetrics[] =>
 
 describe('learning curves', () => {
   const spec = learningCurvesSpec([
-    ...curvePoints('iou · seed 1', epochs(0)),
-    ...curvePoints('bce · seed 1', epochs(0.05)),
+    ...curvePoints('iou · seed 1', epochs(0), 'iou'),
+    ...curvePoints('bce · seed 1', epochs(0.05), 'bce'),
   ]);
 
   it('compiles cleanly and draws loss and IoU lines per run', async () => {
@@ -61,8 +61,12 @@ describe('learning curves', () => {
     // Loss panel: 2 runs x (train, validation); IoU panel: 2 runs.
     expect(count(svg, /aria-roledescription="line mark"/)).toBe(6);
     expect(count(svg, /aria-roledescription="point"/)).toBe(6 * 3);
-    expect(svg).toContain('Epoch: 3; IoU: 0.8; Run: iou · seed 1');
-    expect(svg).toContain('Epoch: 2; Loss: 0.55; Run: bce · seed 1; Split: train');
+    expect(svg).toContain('Epoch: 3; IoU: 0.8; Arm: iou; Run: iou · seed 1');
+    expect(svg).toContain('Epoch: 2; Loss: 0.55; Arm: bce; Run: bce · seed 1; Split: train');
+    // Arms keep the order they come in (first arm, first colour), not alphabetical.
+    expect(svg).toContain(
+      "legend titled 'Arm' for fill color and stroke color with 2 values: iou, bce",
+    );
   });
 
   it('takes new rows through its named dataset, as the live view does', async () => {
@@ -70,7 +74,7 @@ describe('learning curves', () => {
       renderer: 'none',
       expr: expressionInterpreter,
     });
-    const next = curvePoints('iou · seed 1', epochs(0).slice(0, 1));
+    const next = curvePoints('iou · seed 1', epochs(0).slice(0, 1), 'iou');
     view.change(
       LEARNING_CURVES_DATA,
       changeset()
@@ -80,7 +84,7 @@ describe('learning curves', () => {
     const svg = await view.toSVG();
     view.finalize();
     expect(count(svg, /aria-roledescription="point"/)).toBe(3);
-    expect(svg).not.toContain('bce · seed 1');
+    expect(svg).not.toContain('bce');
   });
 });
 
@@ -130,6 +134,8 @@ describe('metric bars', () => {
     expect(count(svg, /aria-roledescription="bar"/)).toBe(4);
     expect(count(svg, /aria-roledescription="rule mark"/)).toBe(3);
     expect(svg).toContain('metric: IoU; Pooled test score: 0.78; high: 0.82; Arm: iou');
+    expect(svg).toContain("legend titled 'Arm' for fill color with 2 values: iou, bce");
+    expect(svg).toContain('discrete scale with 2 values: IoU, Dice');
   });
 });
 

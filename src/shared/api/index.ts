@@ -1,6 +1,7 @@
 // The API contract: every call and event, typed once. Main binds it to ipcMain and the
 // loopback bridge; preload and the bridge client expose it to the renderer as JaccardApi.
 import type { z } from 'zod';
+import { compareCalls } from './compare';
 import type { CallSpec } from './contract';
 import { datasetCalls } from './datasets';
 import type { ApiEvents, EventName } from './events';
@@ -8,7 +9,7 @@ import type { MediaPath } from './media';
 import { runCalls } from './runs';
 import { systemCalls } from './system';
 
-export const calls = { ...systemCalls, ...datasetCalls, ...runCalls };
+export const calls = { ...systemCalls, ...datasetCalls, ...runCalls, ...compareCalls };
 
 export type Calls = typeof calls;
 export type Method = keyof Calls;

@@ -9,3 +9,11 @@ export {
 export { IOU_SCATTER_DATA, iouScatterSpec, type ScatterPoint } from './iou-scatter';
 export { METRIC_BARS_DATA, metricBars, metricBarsSpec, type MetricBar } from './metric-bars';
 export { SPARSITY_DATA, sparsitySpec, type SparsityPoint } from './sparsity';
+export {
+  formatDifference,
+  formatInterval,
+  formatMeanSd,
+  formatP,
+  formatScore,
+  formatTest,
+} from './format';

@@ -1,6 +1,6 @@
 // Per-image IoU of run (or arm) A against B: dots above the diagonal are images where B
 // did better. Averages hide whether one loss wins everywhere or only on a few images.
-import { CHART_CONFIG, type ChartSpec } from './spec';
+import { CHART_CONFIG, SERIES_COLORS, type ChartSpec } from './spec';
 
 export const IOU_SCATTER_DATA = 'images';
 
@@ -47,7 +47,15 @@ export function iouScatterSpec(
         encoding: {
           x: { field: 'a', ...unit, title: `IoU, ${labels.a}` },
           y: { field: 'b', ...unit, title: `IoU, ${labels.b}` },
-          color: { field: 'better', type: 'nominal', title: 'Better' },
+          color: {
+            field: 'better',
+            type: 'nominal',
+            title: 'Better',
+            scale: {
+              domain: [labels.a, labels.b, 'tie'],
+              range: [...SERIES_COLORS.slice(0, 2), '#999'],
+            },
+          },
           tooltip: [
             { field: 'stem', title: 'Image' },
             { field: 'a', title: labels.a, format: '.3f' },

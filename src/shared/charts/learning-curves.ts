@@ -1,5 +1,6 @@
-// Training loss, validation loss and validation IoU per epoch, one line per run: shows
-// whether runs converged and whether a loss learns faster, not only where it ended.
+// Training loss, validation loss and validation IoU per epoch, one line per run, one
+// colour per arm: shows whether runs converged and whether a loss learns faster, not
+// only where it ended.
 import type { EpochMetrics } from '../domain';
 import { CHART_CONFIG, PANEL, type ChartSpec } from './spec';
 
@@ -7,15 +8,18 @@ export const LEARNING_CURVES_DATA = 'epochs';
 
 export interface CurvePoint {
   run: string;
+  /** Runs of one arm (e.g. the seeds of one loss) share a colour. */
+  arm: string;
   epoch: number;
   trainLoss: number;
   valLoss: number;
   valIou: number;
 }
 
-export function curvePoints(run: string, epochs: readonly EpochMetrics[]): CurvePoint[] {
+export function curvePoints(run: string, epochs: readonly EpochMetrics[], arm = run): CurvePoint[] {
   return epochs.map((e) => ({
     run,
+    arm,
     epoch: e.epoch,
     trainLoss: e.trainLoss,
     valLoss: e.valLoss,
@@ -29,9 +33,12 @@ const epoch = {
   title: 'Epoch',
   axis: { tickMinStep: 1, format: 'd' },
 } as const;
-const run = { field: 'run', type: 'nominal', title: 'Run' } as const;
 
 export function learningCurvesSpec(points: readonly CurvePoint[]): ChartSpec {
+  // sort: null keeps the order rows arrive in, so arm 1 takes the first colour even
+  // after the view swaps in new rows.
+  const color = { field: 'arm', type: 'nominal', title: 'Arm', sort: null } as const;
+  const run = { field: 'run', type: 'nominal', title: 'Run' } as const;
   return {
     config: CHART_CONFIG,
     datasets: { [LEARNING_CURVES_DATA]: points.map((p) => ({ ...p })) },
@@ -44,28 +51,49 @@ export function learningCurvesSpec(points: readonly CurvePoint[]): ChartSpec {
           { fold: ['trainLoss', 'valLoss'], as: ['curve', 'loss'] },
           { calculate: "datum.curve === 'trainLoss' ? 'train' : 'validation'", as: 'split' },
         ],
-        mark: { type: 'line', point: true, tooltip: true },
         encoding: {
           x: epoch,
           y: { field: 'loss', type: 'quantitative', title: 'Loss', scale: { zero: false } },
-          color: run,
-          strokeDash: {
-            field: 'split',
-            type: 'nominal',
-            title: 'Split',
-            legend: { symbolType: 'stroke' },
-          },
+          color,
+          detail: run,
+          tooltip: [
+            { field: 'run', title: 'Run' },
+            { field: 'split', title: 'Split' },
+            { field: 'epoch', title: 'Epoch' },
+            { field: 'loss', title: 'Loss', format: '.4f' },
+          ],
         },
+        // Points in their own layer: on the line mark they would blank the dash legend.
+        layer: [
+          {
+            mark: 'line',
+            encoding: {
+              strokeDash: {
+                field: 'split',
+                type: 'nominal',
+                title: 'Split',
+                legend: { symbolType: 'stroke', symbolStrokeColor: '#555' },
+              },
+            },
+          },
+          { mark: { type: 'point', filled: true } },
+        ],
       },
       {
         ...PANEL,
         title: 'Validation IoU',
-        mark: { type: 'line', point: true, tooltip: true },
         encoding: {
           x: epoch,
           y: { field: 'valIou', type: 'quantitative', title: 'IoU', scale: { zero: false } },
-          color: run,
+          color,
+          detail: run,
+          tooltip: [
+            { field: 'run', title: 'Run' },
+            { field: 'epoch', title: 'Epoch' },
+            { field: 'valIou', title: 'IoU', format: '.3f' },
+          ],
         },
+        layer: [{ mark: 'line' }, { mark: { type: 'point', filled: true } }],
       },
     ],
   };

@@ -29,25 +29,27 @@ export function metricBars(
 }
 
 export function metricBarsSpec(bars: readonly MetricBar[]): ChartSpec {
-  const metricOrder = [...new Set(bars.map((b) => b.metric))];
+  // sort: null keeps the order rows arrive in (metrics as listed, arm 1 first), also
+  // after the view swaps in new rows.
   const x = {
     field: 'metric',
     type: 'nominal',
     title: null,
-    sort: metricOrder,
+    sort: null,
     axis: { labelAngle: 0 },
   } as const;
-  const arm = { field: 'arm', type: 'nominal', title: 'Arm' } as const;
+  const arm = { field: 'arm', type: 'nominal', title: 'Arm', sort: null } as const;
   const y = {
     type: 'quantitative' as const,
     scale: { domain: [0, 1] },
     title: 'Pooled test score',
   };
+  const arms = new Set(bars.map((b) => b.arm)).size;
   return {
     config: CHART_CONFIG,
     datasets: { [METRIC_BARS_DATA]: bars.map((b) => ({ ...b })) },
     data: { name: METRIC_BARS_DATA },
-    width: { step: Math.max(40, 22 * new Set(bars.map((b) => b.arm)).size + 12) },
+    width: { step: Math.max(40, 22 * arms + 12) },
     height: 220,
     encoding: { x, xOffset: arm },
     layer: [

@@ -1,0 +1,35 @@
+// How comparison numbers read, the same in the app's tables and in exported reports.
+import type { MeanSd, TestOutcome } from '../api/compare';
+
+export function formatScore(value: number | null): string {
+  return value === null ? '–' : value.toFixed(3);
+}
+
+export function formatMeanSd(value: MeanSd): string {
+  return value.sd === null
+    ? formatScore(value.mean)
+    : `${formatScore(value.mean)} ± ${value.sd.toFixed(3)}`;
+}
+
+/** Signed, so a difference reads as a direction: "+0.031". */
+export function formatDifference(value: number | null): string {
+  if (value === null) return '–';
+  return `${value > 0 ? '+' : value < 0 ? '−' : ''}${Math.abs(value).toFixed(3)}`;
+}
+
+export function formatInterval(ci: readonly [number, number] | null): string {
+  return ci ? `[${formatDifference(ci[0])}, ${formatDifference(ci[1])}]` : '–';
+}
+
+export function formatP(p: number): string {
+  if (p < 0.001) return 'p < 0.001';
+  return `p = ${p < 0.01 ? p.toFixed(4) : p.toFixed(3)}`;
+}
+
+/** "t(9) = −4.06, p = 0.003, Cohen's d_z = −1.28", or the reason it was not run. */
+export function formatTest(outcome: TestOutcome): string {
+  if (!outcome.testable) return `not testable: ${outcome.reason}`;
+  const stat = outcome.statistic.toFixed(2).replace('-', '−');
+  const effect = outcome.effectSize.toFixed(2).replace('-', '−');
+  return `${outcome.statisticLabel} = ${stat}, ${formatP(outcome.pValue)}, ${outcome.effectSizeLabel} = ${effect}`;
+}
