@@ -3,6 +3,7 @@
 import { ApiError } from '../../shared/errors';
 import { calls, isMethod, type Method, type Output, type ParsedInput } from '../../shared/api';
 import type { AppContext } from '../context';
+import { compareHandlers } from './compare';
 import { runHandlers } from './runs';
 
 export type Handler<M extends Method> = (
@@ -16,6 +17,7 @@ export type Handlers<K extends Method = Method> = { [M in K]: Handler<M> };
 const handlers: Handlers = {
   ...({} as Handlers),
   ...runHandlers,
+  ...compareHandlers,
 };
 
 export async function dispatch(ctx: AppContext, method: string, rawInput: unknown): Promise<unknown> {
