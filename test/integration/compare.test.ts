@@ -1,12 +1,13 @@
 // Synthetic runs in a real temporary store: two arms (IoU loss better than BCE by
 // construction) x three seeds on eight test images, with probability PNGs on disk so
 // other thresholds are rescored from the files like in the app.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { compareHandlers } from '../../src/main/api/compare';
+import { compare } from '../../src/main/cli/commands/compare';
 import { computeComparison } from '../../src/main/compare/compute';
 import { comparisonCsv } from '../../src/main/compare/csv';
 import { comparisonReport } from '../../src/main/compare/report';
@@ -358,6 +359,38 @@ describe('compare API', () => {
       reason: 'A and B are identical on every pair',
     });
     expect(JSON.stringify(result)).not.toMatch(/NaN|Infinity/);
+  });
+});
+
+describe('jaccard compare', () => {
+  it('prints the comparison and writes the report and the CSV', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      const ids = runs.map((r) => r.id).join(',');
+      const [report, csv] = [join(dir, 'out', 'report.html'), join(dir, 'out', 'table.csv')];
+      await compare({ dataDir: dir, runs: ids, json: true, report, csv });
+      const printed = JSON.parse(String(log.mock.calls[0]![0])) as ComparisonResult & {
+        written: Record<string, string>;
+      };
+      expect(printed.arms.map((a) => a.label)).toEqual(['iou', 'bce']);
+      expect(printed.written).toEqual({ report, csv });
+      expect(readFileSync(report, 'utf8')).toContain('<svg ');
+      expect(parseCsv(readFileSync(csv, 'utf8'))).toHaveLength(1 + runs.length + 2);
+
+      log.mockClear();
+      await compare({ dataDir: dir, runs: ids });
+      const text = log.mock.calls.map((c) => String(c[0])).join('\n');
+      expect(text).toMatch(/iou vs bce \(differences are iou − bce\)/);
+      expect(text).toMatch(/Wilcoxon signed-rank: not testable: needs at least 6 pairs/);
+    } finally {
+      log.mockRestore();
+    }
+  });
+
+  it('rejects run lists it cannot use', async () => {
+    await expect(compare({ dataDir: dir, runs: '1,x' })).rejects.toThrow('"x" is not a run id');
+    await expect(compare({ dataDir: dir, runs: '1' })).rejects.toThrow(/at least two runs/);
+    await expect(compare({ dataDir: dir, runs: '1,2', threshold: 2 })).rejects.toThrow();
   });
 });
 

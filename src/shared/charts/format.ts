@@ -29,7 +29,10 @@ export function formatP(p: number): string {
 /** "t(9) = −4.06, p = 0.003, Cohen's d_z = −1.28", or the reason it was not run. */
 export function formatTest(outcome: TestOutcome): string {
   if (!outcome.testable) return `not testable: ${outcome.reason}`;
-  const stat = outcome.statistic.toFixed(2).replace('-', '−');
+  // A rank sum (V) is a whole or half number: shown as it is.
+  const stat = (
+    outcome.statisticLabel === 'V' ? String(outcome.statistic) : outcome.statistic.toFixed(2)
+  ).replace('-', '−');
   const effect = outcome.effectSize.toFixed(2).replace('-', '−');
   return `${outcome.statisticLabel} = ${stat}, ${formatP(outcome.pValue)}, ${outcome.effectSizeLabel} = ${effect}`;
 }
