@@ -5,6 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { renderSvg } from '../../src/main/compare/svg';
 import {
   IOU_SCATTER_DATA,
+  formatDifference,
+  formatInterval,
+  formatMeanSd,
+  formatP,
+  formatTest,
   LEARNING_CURVES_DATA,
   curvePoints,
   iouScatterSpec,
@@ -156,5 +161,35 @@ describe('sparsity figure', () => {
     expect(svg).toContain('log scale with values from 1% to 100%');
     expect(svg).toContain('Foreground fraction (log scale): 1.2%; IoU gain, iou − bce: 0.05');
     expect(svg).toMatch(/>fasseg-eyes</);
+  });
+});
+
+describe('number formats', () => {
+  it('writes tests the way reports and views show them', () => {
+    const t = {
+      testable: true as const,
+      statisticLabel: 't(9)',
+      statistic: -4.0621,
+      pValue: 0.002833,
+      effectSizeLabel: "Cohen's d_z",
+      effectSize: -1.2846,
+      n: 10,
+      method: 'Student t distribution',
+    };
+    expect(formatTest(t)).toBe("t(9) = −4.06, p = 0.0028, Cohen's d_z = −1.28");
+    const v = { ...t, statisticLabel: 'V', statistic: 10.5, pValue: 0.2, effectSizeLabel: 'r' };
+    expect(formatTest(v)).toBe('V = 10.5, p = 0.200, r = −1.28');
+    expect(formatTest({ testable: false, reason: 'too few' })).toBe('not testable: too few');
+  });
+
+  it('signs differences and bounds p', () => {
+    expect(formatP(0.0004)).toBe('p < 0.001');
+    expect(formatP(0.04)).toBe('p = 0.040');
+    expect(formatDifference(0.03149)).toBe('+0.031');
+    expect(formatDifference(-0.2)).toBe('−0.200');
+    expect(formatInterval([-0.01, 0.02])).toBe('[−0.010, +0.020]');
+    expect(formatInterval(null)).toBe('–');
+    expect(formatMeanSd({ mean: 0.5, sd: null, n: 1 })).toBe('0.500');
+    expect(formatMeanSd({ mean: 0.5, sd: 0.0123, n: 3 })).toBe('0.500 ± 0.012');
   });
 });
