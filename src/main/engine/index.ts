@@ -51,15 +51,16 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
 }
 
 /**
- * Closes the engine when asked to stop (Ctrl-C, SIGTERM) or when the Electron parent
- * goes away, then exits; a second signal exits at once.
+ * Runs `close` (the engine's, plus whatever else the command started) when asked to
+ * stop (Ctrl-C, SIGTERM) or when the Electron parent goes away, then exits; a second
+ * signal exits at once.
  */
-export function stopOnSignals(engine: Engine): void {
+export function stopOnSignals(close: () => Promise<void>): void {
   let stopping = false;
   const stop = (): void => {
     if (stopping) process.exit(1);
     stopping = true;
-    engine.close().then(
+    close().then(
       () => process.exit(0),
       (error: unknown) => {
         console.error('[engine] shutdown failed:', error);
