@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bce,
   dice,
@@ -286,5 +286,36 @@ describe('edge cases', () => {
 
   it('rejects masks shaped unlike the logits', () => {
     expect(() => softIou(tf.zeros([1, 4, 4, 1]), tf.zeros([1, 8, 8, 1]))).toThrow(/shape/);
+  });
+});
+
+// The app trains on wasm when native TensorFlow is absent: every loss and its gradient
+// must run there (TopK, Cumsum, ScatterNd, Softplus, Pow...) and agree with cpu.
+describe('on the wasm backend', () => {
+  const shape: [number, number, number, number] = [2, 8, 8, 1];
+  const y = Array.from({ length: 128 }, (_, i) => ((i * 7919) % 13 < 5 ? 1 : 0));
+  const x = Array.from({ length: 128 }, (_, i) => Math.sin(i * 1.7) * 3);
+  const evaluate = () =>
+    LOSS_IDS.flatMap((id) =>
+      [false, true].map((perImage) => {
+        const loss = getLoss(id, { perImage });
+        const yt = t4(y, shape);
+        const xt = t4(x, shape);
+        const grad = tf.grad((l: tf.Tensor) => loss(yt, l as tf.Tensor4D))(xt);
+        return [valueOf(loss(yt, xt)), ...grad.dataSync()];
+      }),
+    );
+
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('matches cpu values and gradients', async () => {
+    await import('@tensorflow/tfjs-backend-wasm');
+    await tf.setBackend('cpu');
+    const onCpu = evaluate();
+    expect(await tf.setBackend('wasm')).toBe(true);
+    const onWasm = evaluate();
+    onWasm.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(onCpu[i]![j]!, 5)));
   });
 });

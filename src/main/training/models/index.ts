@@ -11,7 +11,7 @@ export interface ModelConfig {
   /** Square input side in pixels. */
   size: number;
   channels: number;
-  /** Width of the first level; U-Net doubles it per level, Tiramisu grows by half of it per layer. */
+  /** Width of the first level; U-Net doubles it per level, Tiramisu layers each add a quarter of it. */
   baseFilters: number;
   /** Resolution levels: depth 4 means three 2x2 poolings, so size must divide by 2^(depth-1). */
   depth: number;
