@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { compareHandlers } from '../../src/main/api/compare';
-import { compare } from '../../src/main/cli/commands/compare';
+import { compareCommand } from '../../src/main/cli/commands/compare';
 import { computeComparison } from '../../src/main/compare/compute';
 import { comparisonCsv } from '../../src/main/compare/csv';
 import { comparisonReport } from '../../src/main/compare/report';
@@ -363,13 +363,18 @@ describe('compare API', () => {
 });
 
 describe('jaccard compare', () => {
+  const compare = (values: Record<string, string>, json = false) =>
+    compareCommand.run({ dataDir: dir, json, positionals: [], values });
+
   it('prints the comparison and writes the report and the CSV', async () => {
-    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
       const ids = runs.map((r) => r.id).join(',');
       const [report, csv] = [join(dir, 'out', 'report.html'), join(dir, 'out', 'table.csv')];
-      await compare({ dataDir: dir, runs: ids, json: true, report, csv });
-      const printed = JSON.parse(String(log.mock.calls[0]![0])) as ComparisonResult & {
+      await compare({ runs: ids, report, csv }, true);
+      const printed = JSON.parse(
+        out.mock.calls.map((c) => String(c[0])).join(''),
+      ) as ComparisonResult & {
         written: Record<string, string>;
       };
       expect(printed.arms.map((a) => a.label)).toEqual(['iou', 'bce']);
@@ -377,20 +382,22 @@ describe('jaccard compare', () => {
       expect(readFileSync(report, 'utf8')).toContain('<svg ');
       expect(parseCsv(readFileSync(csv, 'utf8'))).toHaveLength(1 + runs.length + 2);
 
-      log.mockClear();
-      await compare({ dataDir: dir, runs: ids });
-      const text = log.mock.calls.map((c) => String(c[0])).join('\n');
+      out.mockClear();
+      await compare({ runs: ids, threshold: '0.5' });
+      const text = out.mock.calls.map((c) => String(c[0])).join('');
       expect(text).toMatch(/iou vs bce \(differences are iou − bce\)/);
-      expect(text).toMatch(/Wilcoxon signed-rank: not testable: needs at least 6 pairs/);
+      expect(text).toMatch(/Wilcoxon signed-rank: V = 36, p = 0.0078/);
+      expect(text).toMatch(/across seeds: n = 3/);
     } finally {
-      log.mockRestore();
+      out.mockRestore();
     }
   });
 
-  it('rejects run lists it cannot use', async () => {
-    await expect(compare({ dataDir: dir, runs: '1,x' })).rejects.toThrow('"x" is not a run id');
-    await expect(compare({ dataDir: dir, runs: '1' })).rejects.toThrow(/at least two runs/);
-    await expect(compare({ dataDir: dir, runs: '1,2', threshold: 2 })).rejects.toThrow();
+  it('treats unusable options as usage errors', async () => {
+    await expect(compare({ runs: '1,x' })).rejects.toThrow('--runs: "x" is not a run id.');
+    await expect(compare({ runs: '1' })).rejects.toThrow('--runs: Pick at least two runs');
+    await expect(compare({ runs: '1,2', threshold: '2' })).rejects.toThrow(/^--threshold: /);
+    await expect(compare({})).rejects.toMatchObject({ name: 'UsageError' });
   });
 });
 

@@ -9,65 +9,70 @@ import {
   formatScore,
   formatTest,
 } from '../../../shared/charts';
-import { ApiError } from '../../../shared/errors';
 import { computeComparison } from '../../compare/compute';
 import { comparisonCsv } from '../../compare/csv';
 import { comparisonReport } from '../../compare/report';
-import { createContext } from '../../context';
 import { writeFileAtomic } from '../../files';
-
-export interface CompareOptions {
-  dataDir: string;
-  /** As typed: "1,2,3". */
-  runs: string;
-  threshold?: number;
-  json?: boolean;
-  /** Where to write the HTML report / the CSV table, relative to the working folder. */
-  report?: string;
-  csv?: string;
-}
+import { printJson, UsageError, withContext, type Command } from '../command';
 
 const DISAGREEMENTS_SHOWN = 5;
 
-export function parseRunIds(text: string): number[] {
-  const parts = text
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean);
-  const ids = parts.map(Number);
-  const bad = parts.find((_, i) => !Number.isInteger(ids[i]) || ids[i]! <= 0);
-  if (bad !== undefined) throw new ApiError('invalid', `--runs: "${bad}" is not a run id.`);
-  return ids;
-}
-
-export async function compare(options: CompareOptions): Promise<void> {
-  const parsed = compareCalls['compare.compute'].input.safeParse({
-    runIds: parseRunIds(options.runs),
-    threshold: options.threshold,
-  });
-  if (!parsed.success) throw new ApiError('invalid', parsed.error.issues[0]!.message);
-  const { runIds, threshold } = parsed.data;
-  const ctx = createContext(options.dataDir);
-  try {
-    const result = await computeComparison(ctx, runIds, threshold);
+export const compareCommand: Command = {
+  usage: 'compare --runs <id,id,...> [--threshold <t>] [--report <file.html>] [--csv <file.csv>]',
+  summary:
+    'Compare finished runs: metrics per arm (runs differing only by seed), paired t and ' +
+    'Wilcoxon tests across test images and seeds, and the images they disagree on most.',
+  options: {
+    runs: { type: 'string', description: 'the runs to compare, e.g. 1,2,3 (at least two)' },
+    threshold: { type: 'string', description: 'foreground at p >= t (default 0.5)' },
+    report: { type: 'string', description: 'also write the self-contained HTML report here' },
+    csv: { type: 'string', description: 'also write the metrics table as CSV here' },
+  },
+  async run({ dataDir, json, values }) {
+    const { runIds, threshold } = parseOptions(values);
     const written: Record<string, string> = {};
-    if (options.report) {
-      written.report = resolve(options.report);
-      await writeFileAtomic(written.report, Buffer.from(await comparisonReport(result)));
-    }
-    if (options.csv) {
-      written.csv = resolve(options.csv);
-      await writeFileAtomic(written.csv, Buffer.from(comparisonCsv(result)));
-    }
-    if (options.json) console.log(JSON.stringify({ ...result, written }));
+    const result = await withContext(dataDir, async (ctx) => {
+      const result = await computeComparison(ctx, runIds, threshold);
+      if (typeof values.report === 'string') {
+        written.report = resolve(values.report);
+        await writeFileAtomic(written.report, Buffer.from(await comparisonReport(result)));
+      }
+      if (typeof values.csv === 'string') {
+        written.csv = resolve(values.csv);
+        await writeFileAtomic(written.csv, Buffer.from(comparisonCsv(result)));
+      }
+      return result;
+    });
+    if (json) printJson({ ...result, written });
     else {
-      console.log(summary(result));
-      for (const [what, path] of Object.entries(written))
-        console.log(`Wrote the ${what} to ${path}`);
+      process.stdout.write(`${summary(result)}\n`);
+      for (const [what, path] of Object.entries(written)) {
+        process.stdout.write(`Wrote the ${what} to ${path}\n`);
+      }
     }
-  } finally {
-    ctx.db.close();
+  },
+};
+
+function parseOptions(values: Record<string, string | boolean | undefined>): {
+  runIds: number[];
+  threshold: number;
+} {
+  if (typeof values.runs !== 'string') throw new UsageError('say which runs: --runs 1,2,3');
+  const parts = values.runs.split(',').map((p) => p.trim());
+  const bad = parts.find((p) => !/^\d+$/.test(p) || Number(p) === 0);
+  if (bad !== undefined) throw new UsageError(`--runs: "${bad}" is not a run id.`);
+  const threshold = typeof values.threshold === 'string' ? Number(values.threshold) : undefined;
+  const parsed = compareCalls['compare.compute'].input.safeParse({
+    runIds: parts.map(Number),
+    threshold,
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new UsageError(
+      `--${issue.path[0] === 'runIds' ? 'runs' : 'threshold'}: ${issue.message}`,
+    );
   }
+  return parsed.data;
 }
 
 function summary(result: ComparisonResult): string {
