@@ -3,20 +3,26 @@
 // address from the first message; the data folder comes from JACCARD_HOME.
 import { startEngine, stopOnSignals } from '../../engine';
 import { reportStartFailure, serveIpc } from '../../engine/ipc';
+import { UsageError, type Command } from '../command';
 
-export async function runEngineIpc(dataDir: string): Promise<void> {
-  if (!process.send) {
-    throw new Error(
-      '`jaccard engine --ipc` is started by the desktop app. For a browser, run `jaccard serve`.',
-    );
-  }
-  try {
-    const engine = await startEngine({ dataDir, nativeDialogs: true });
-    serveIpc(engine);
-    stopOnSignals(engine.close);
-  } catch (error) {
-    reportStartFailure(error);
-    process.exitCode = 1;
-    process.disconnect();
-  }
-}
+export const engineCommand: Command = {
+  usage: 'engine --ipc',
+  summary: 'The engine process the desktop app starts (for a browser, use `jaccard serve`).',
+  options: {
+    ipc: { type: 'boolean', description: 'talk to the parent process over its IPC channel' },
+  },
+  async run({ dataDir, values }) {
+    if (!values.ipc || !process.send) {
+      throw new UsageError('the desktop app starts this with an IPC channel; use `jaccard serve`.');
+    }
+    try {
+      const engine = await startEngine({ dataDir, nativeDialogs: true });
+      serveIpc(engine);
+      stopOnSignals(engine.close);
+    } catch (error) {
+      reportStartFailure(error);
+      process.exitCode = 1;
+      process.disconnect();
+    }
+  },
+};

@@ -6,40 +6,52 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Bridge } from '../../bridge';
 import { startEngine, stopOnSignals } from '../../engine';
-
-export interface ServeOptions {
-  dataDir: string;
-  /** The bridge's port; a free one when absent. */
-  port?: number;
-  open?: boolean;
-  dev?: boolean;
-  json?: boolean;
-}
+import { printJson, UsageError, type Command } from '../command';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 
-export async function serve(options: ServeOptions): Promise<void> {
-  const engine = await startEngine({ dataDir: options.dataDir, port: options.port });
-  let dev: DevServer | null = null;
-  try {
-    dev = options.dev ? await startDevServer(engine.bridge) : null;
-  } catch (error) {
-    await engine.close();
-    throw error;
+export const serveCommand: Command = {
+  usage: 'serve [--port <n>] [--open] [--dev]',
+  summary:
+    'Run the app for a web browser on 127.0.0.1 and print its address (with a one-time ' +
+    'access token). Stops with Ctrl-C.',
+  options: {
+    port: { type: 'string', description: "the engine's port (default: a free one)" },
+    open: { type: 'boolean', description: 'open the address in the default browser' },
+    dev: { type: 'boolean', description: 'serve the renderer from vite (hot reload)' },
+  },
+  async run({ dataDir, json, values }) {
+    const port = values.port === undefined ? undefined : parsePort(values.port as string);
+    const engine = await startEngine({ dataDir, port });
+    let dev: DevServer | null = null;
+    try {
+      dev = values.dev ? await startDevServer(engine.bridge, json) : null;
+    } catch (error) {
+      await engine.close();
+      throw error;
+    }
+    stopOnSignals(async () => {
+      await dev?.close();
+      await engine.close();
+    });
+    const url = dev?.url ?? engine.bridge.url;
+    if (json) printJson({ url, dataDir, engine: engine.bridge.origin });
+    else {
+      process.stdout.write(
+        `Jaccard is running at ${url}\nData folder: ${dataDir}\n` +
+          'The address carries a one-time access token. Press Ctrl-C to stop.\n',
+      );
+    }
+    if (values.open) openBrowser(url);
+  },
+};
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new UsageError(`--port: "${text}" is not a port number.`);
   }
-  stopOnSignals(async () => {
-    await dev?.close();
-    await engine.close();
-  });
-  const url = dev?.url ?? engine.bridge.url;
-  if (options.json) {
-    console.log(JSON.stringify({ url, dataDir: options.dataDir, bridge: engine.bridge.origin }));
-  } else {
-    console.log(`Jaccard is running at ${url}`);
-    console.log(`Data folder: ${options.dataDir}`);
-    console.log('The address carries a one-time access token; press Ctrl-C to stop.');
-  }
-  if (options.open) openBrowser(url);
+  return port;
 }
 
 interface DevServer {
@@ -47,7 +59,7 @@ interface DevServer {
   close(): Promise<void>;
 }
 
-async function startDevServer(bridge: Bridge): Promise<DevServer> {
+async function startDevServer(bridge: Bridge, quiet: boolean): Promise<DevServer> {
   // Dev-only dependencies, loaded only here so `serve` itself needs neither.
   const { createServer } = await import('vite');
   const { default: config } = (await import('../../../../electron.vite.config')) as {
@@ -58,6 +70,9 @@ async function startDevServer(bridge: Bridge): Promise<DevServer> {
     ...config.renderer,
     configFile: false,
     root: join(repoRoot, 'src', 'renderer'),
+    // --json output must stay parseable.
+    logLevel: quiet ? 'warn' : 'info',
+    clearScreen: false,
     server: {
       host: '127.0.0.1',
       proxy: { '/api': proxy, '/events': proxy, '/media': proxy },
@@ -75,7 +90,9 @@ function openBrowser(url: string): void {
       : process.platform === 'win32'
         ? ['cmd', '/c', 'start', '""', url]
         : ['xdg-open', url];
-  const fallback = (): void => console.log(`Could not open a browser; open the address above.`);
+  const fallback = (): void => {
+    process.stdout.write('Could not open a browser; open the address above.\n');
+  };
   const child = spawn(command!, args, { stdio: 'ignore', detached: true });
   child.on('error', fallback);
   child.on('exit', (code) => code && fallback());
