@@ -4,7 +4,7 @@ import type { ApiEvents, Input } from '../../../shared/api';
 import type { ImportReport } from '../../../shared/domain';
 import { api } from '../api';
 import { datasets } from './datasets.svelte';
-import { describeError } from './toasts.svelte';
+import { describeError, toasts } from './toasts.svelte';
 
 export type ImportProgress = ApiEvents['import.progress'];
 
@@ -14,6 +14,8 @@ class ImporterStore {
   progress = $state<ImportProgress | null>(null);
   report = $state<ImportReport | null>(null);
   error = $state<string | null>(null);
+  /** Open import dialogs; with none, the outcome is announced as a toast instead. */
+  watchers = 0;
 
   async run(input: Input<'datasets.import'>): Promise<ImportReport | null> {
     if (this.running) return null;
@@ -33,9 +35,14 @@ class ImporterStore {
       const report = await api.call('datasets.import', input);
       this.report = report;
       datasets.put(report.dataset);
+      if (this.watchers === 0) {
+        const skipped = report.problems.length ? `, ${report.problems.length} files skipped` : '';
+        toasts.success(`Imported ${report.images} images into “${report.dataset.name}”${skipped}.`);
+      }
       return report;
     } catch (error) {
       this.error = describeError(error);
+      if (this.watchers === 0) toasts.error(`Importing ${input.folder} failed`, error);
       return null;
     } finally {
       off();
