@@ -94,4 +94,59 @@ export const MIGRATIONS: readonly string[] = [
     created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ'))
   );
   `,
+
+  /* 2: the same image may be in train and test (FASSEG has six such pairs, labelled
+     twice); a duplicate is one within a split. SQLite cannot drop a UNIQUE constraint,
+     so images is rebuilt, and with it the two tables whose foreign keys point at it: with
+     foreign keys on, dropping images alone would cascade-delete their rows. */ `
+  CREATE TABLE images_v2 (
+    id INTEGER PRIMARY KEY,
+    dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+    stem TEXT NOT NULL,
+    split TEXT NOT NULL CHECK (split IN ('train', 'test', 'unassigned')),
+    file TEXT NOT NULL,
+    original_name TEXT NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ')),
+    UNIQUE (dataset_id, split, stem),
+    UNIQUE (dataset_id, split, sha256)
+  );
+  INSERT INTO images_v2 SELECT * FROM images;
+
+  CREATE TABLE masks_v2 (
+    id INTEGER PRIMARY KEY,
+    image_id INTEGER NOT NULL REFERENCES images_v2(id) ON DELETE CASCADE,
+    revision INTEGER NOT NULL,
+    file TEXT NOT NULL,
+    foreground REAL NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('import', 'annotation', 'prediction')),
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ')),
+    UNIQUE (image_id, revision)
+  );
+  INSERT INTO masks_v2 SELECT * FROM masks;
+
+  CREATE TABLE run_images_v2 (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    image_id INTEGER NOT NULL REFERENCES images_v2(id) ON DELETE CASCADE,
+    prediction TEXT NOT NULL,
+    iou REAL NOT NULL,
+    dice REAL NOT NULL,
+    accuracy REAL NOT NULL,
+    precision REAL NOT NULL,
+    recall REAL NOT NULL,
+    PRIMARY KEY (run_id, image_id)
+  );
+  INSERT INTO run_images_v2 SELECT * FROM run_images;
+
+  DROP TABLE run_images;
+  DROP TABLE masks;
+  DROP TABLE images;
+  -- Renaming rewrites the _v2 references in the other tables' foreign keys.
+  ALTER TABLE images_v2 RENAME TO images;
+  ALTER TABLE masks_v2 RENAME TO masks;
+  ALTER TABLE run_images_v2 RENAME TO run_images;
+  CREATE INDEX images_dataset ON images(dataset_id);
+  `,
 ];
