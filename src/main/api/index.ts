@@ -4,6 +4,7 @@ import { ApiError } from '../../shared/errors';
 import { calls, isMethod, type Method, type Output, type ParsedInput } from '../../shared/api';
 import type { AppContext } from '../context';
 import { compareHandlers } from './compare';
+import { datasetHandlers } from './datasets';
 import { runHandlers } from './runs';
 
 export type Handler<M extends Method> = (
@@ -16,6 +17,7 @@ export type Handlers<K extends Method = Method> = { [M in K]: Handler<M> };
 /** Filled by the area modules (datasets, runs, system); TypeScript checks it is complete. */
 const handlers: Handlers = {
   ...({} as Handlers),
+  ...datasetHandlers,
   ...runHandlers,
   ...compareHandlers,
 };
