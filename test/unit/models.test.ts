@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getLoss } from '../../src/main/training/losses';
 import { buildModel, type ModelConfig } from '../../src/main/training/models/index';
 import { MODEL_IDS } from '../../src/shared/ids';
@@ -135,6 +135,27 @@ describe('buildModel', () => {
         tf.abs(tf.sub(m.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor)),
       );
       expect(diff.dataSync()[0]).toBeLessThan(1e-6);
+    }
+  });
+});
+
+describe('on the wasm backend', () => {
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('predicts what the cpu backend predicts (inference kernels all native)', async () => {
+    await import('@tensorflow/tfjs-backend-wasm');
+    for (const model of MODEL_IDS) {
+      for (const upsampling of ['transpose', 'bilinear'] as const) {
+        await tf.setBackend('cpu');
+        const m = buildModel({ ...tiny, model, upsampling });
+        const x = tf.randomUniform([2, 16, 16, 3], 0, 1, 'float32', 4);
+        const onCpu = (m.predict(x) as tf.Tensor).dataSync();
+        expect(await tf.setBackend('wasm')).toBe(true);
+        const onWasm = (m.predict(x) as tf.Tensor).dataSync();
+        onWasm.forEach((v, i) => expect(v).toBeCloseTo(onCpu[i]!, 4));
+      }
     }
   });
 });
