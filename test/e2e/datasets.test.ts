@@ -96,6 +96,7 @@ describe('Datasets view', () => {
     expect(await page.getByText('70 images · 70 masked').count()).toBe(1);
     await visibleImagesLoaded(page.locator('ul[aria-label="Images"] img'));
 
+    await page.mouse.move(0, 0); // no hover highlight in the picture
     const shot = await app.screenshot(page, 'datasets');
     if (process.env.JACCARD_SCREENSHOTS) {
       mkdirSync(README_SHOTS, { recursive: true });
