@@ -13,7 +13,13 @@ const bridgeOrigin = process.argv
 
 const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
 ipcRenderer.on(EVENT_CHANNEL, (_e: IpcRendererEvent, event: EventName, payload: unknown) => {
-  for (const listener of listeners.get(event) ?? []) listener(payload);
+  for (const listener of listeners.get(event) ?? []) {
+    try {
+      listener(payload);
+    } catch (error) {
+      console.error(`[jaccard] a listener for ${event} failed:`, error);
+    }
+  }
 });
 
 const api: JaccardApi = {

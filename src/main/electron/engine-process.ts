@@ -42,6 +42,7 @@ export function spawnEngine(appPath: string, dataDir: string): Promise<EnginePro
   let nextId = 1;
   let stopping = false;
   let exited = false;
+  let stopped: Promise<void> | undefined;
 
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -94,14 +95,15 @@ export function spawnEngine(appPath: string, dataDir: string): Promise<EnginePro
           onExit: (listener) => void exitListeners.push(listener),
           stop() {
             stopping = true;
-            if (exited) return Promise.resolve();
-            return new Promise<void>((done) => {
-              child.once('exit', () => done());
-              // Disconnecting lets the engine close its store; a hung one is killed.
-              if (child.connected) child.disconnect();
-              else child.kill('SIGTERM');
-              setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS).unref();
-            });
+            return (stopped ??= exited
+              ? Promise.resolve()
+              : new Promise<void>((done) => {
+                  child.once('exit', () => done());
+                  // Disconnecting lets the engine close its store; a hung one is killed.
+                  if (child.connected) child.disconnect();
+                  else child.kill('SIGTERM');
+                  setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS).unref();
+                }));
           },
         });
       } else if ('failed' in message) {

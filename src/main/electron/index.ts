@@ -2,7 +2,6 @@
 // single-instance lock and native dialogs; every API call goes to the engine process.
 import { app, BrowserWindow, dialog, ipcMain, session } from 'electron';
 import { fileURLToPath } from 'node:url';
-import { EVENT_NAMES } from '../../shared/api/events';
 import { systemCalls } from '../../shared/api/system';
 import type { Reply } from '../engine/invoke';
 import { defaultDataDir } from '../paths';
@@ -55,9 +54,6 @@ async function start(): Promise<void> {
   installMenu(dataDir);
   createWindow(options);
   app.on('window-all-closed', () => app.quit());
-  app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow(options);
-  });
 }
 
 async function chooseFolder(sender: Electron.WebContents, input: unknown): Promise<Reply> {
@@ -76,7 +72,6 @@ async function chooseFolder(sender: Electron.WebContents, input: unknown): Promi
 
 function relayEvents(engine: EngineProcess): void {
   engine.onEvent((event, payload) => {
-    if (!EVENT_NAMES.includes(event)) return;
     for (const window of BrowserWindow.getAllWindows()) {
       window.webContents.send(EVENT_CHANNEL, event, payload);
     }
