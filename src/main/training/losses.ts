@@ -154,7 +154,7 @@ export function lovaszHinge(
   options: LossOptions = {},
 ): tf.Scalar {
   checkShapes(yTrue, logits);
-  const rows = options.perImage ? (yTrue.shape[0] ?? 1) : 1;
+  const rows = options.perImage ? yTrue.shape[0] : 1;
   return tf.tidy(() => {
     const labels = tf.reshape(yTrue, [rows, -1]) as tf.Tensor2D;
     const loss = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
