@@ -1,0 +1,512 @@
+// The annotator's canvas: a Konva stage with the photo on one layer, the mask overlay
+// on another and the cursor / polygon preview on a third, so painting redraws only the
+// mask layer and zoom/pan is one stage transform. Pointer input becomes raster edits on
+// the MaskEditor; each finished edit is one undo step and is reported through onEdit.
+import Konva from 'konva/lib/Core';
+import { Circle } from 'konva/lib/shapes/Circle';
+import { Image as KonvaImage } from 'konva/lib/shapes/Image';
+import { Line } from 'konva/lib/shapes/Line';
+import { type Point, stampSegment } from '../raster/brush';
+import type { MaskEditor } from '../raster/editor';
+import { floodFill } from '../raster/flood';
+import { fillHoles } from '../raster/holes';
+import { fillPolygon } from '../raster/polygon';
+import { isEmpty, type Rect, union } from '../raster/rect';
+import { MaskOverlay } from './overlay';
+import { fitView, toImage, type View, zoomAt } from './viewport';
+
+export type ToolId = 'brush' | 'eraser' | 'polygon' | 'flood';
+
+export interface MaskLook {
+  colour: string;
+  opacity: number;
+  outline: boolean;
+  visible: boolean;
+}
+
+export interface CanvasCallbacks {
+  /** The mask changed and the change is complete (a committed edit, an undo, a redo). */
+  onEdit(): void;
+  /** The image pixel under the pointer, at most once per frame; null off the image. */
+  onCursor(pixel: Point | null): void;
+  onView(view: View): void;
+  /** Ctrl/Cmd + wheel asks for a brush this many times larger. */
+  onBrushResize(factor: number): void;
+}
+
+type Gesture =
+  | { kind: 'stroke'; pointerId: number; last: Point; value: 0 | 1 }
+  | { kind: 'pan'; pointerId: number; start: Point; view: View }
+  | {
+      kind: 'lasso';
+      pointerId: number;
+      points: Point[];
+      start: Point;
+      value: 0 | 1;
+      moved: boolean;
+    };
+
+/** Screen pixels: a drag shorter than this is a click; a click this near closes a polygon. */
+const CLICK_SLOP = 5;
+const CLOSE_RADIUS = 8;
+
+export class AnnotatorCanvas {
+  private readonly stage: Konva.Stage;
+  private readonly photoLayer = new Konva.Layer({ listening: false });
+  private readonly maskLayer = new Konva.Layer({ listening: false, imageSmoothingEnabled: false });
+  private readonly uiLayer = new Konva.Layer({ listening: false });
+  private readonly ring = new Circle({
+    stroke: '#ffffff',
+    strokeWidth: 1,
+    strokeScaleEnabled: false,
+  });
+  private readonly ringDark = new Circle({
+    stroke: '#000000',
+    strokeWidth: 1,
+    dash: [3, 3],
+    strokeScaleEnabled: false,
+  });
+  private readonly outlinePath = new Line({
+    stroke: '#ffffff',
+    strokeWidth: 1.5,
+    dash: [6, 4],
+    strokeScaleEnabled: false,
+    visible: false,
+  });
+  private readonly resizeObserver: ResizeObserver;
+  private photo: KonvaImage | null = null;
+  private overlay: MaskOverlay | null = null;
+  private editor: MaskEditor | null = null;
+  private view: View = { scale: 1, x: 0, y: 0 };
+  /** Whether the user zoomed or panned; until then a resize refits the image. */
+  private moved = false;
+  private gesture: Gesture | null = null;
+  private polygon: { points: Point[]; value: 0 | 1 } | null = null;
+  private hover: Point | null = null;
+  private cursorFrame = 0;
+  private spaceHeld = false;
+  private tool: ToolId = 'brush';
+  private brushSize = 24;
+  private look: MaskLook = { colour: '#ff2d7a', opacity: 0.5, outline: false, visible: true };
+
+  constructor(
+    private readonly container: HTMLDivElement,
+    private readonly callbacks: CanvasCallbacks,
+  ) {
+    this.stage = new Konva.Stage({
+      container,
+      width: Math.max(1, container.clientWidth),
+      height: Math.max(1, container.clientHeight),
+      listening: false,
+    });
+    this.uiLayer.add(this.ringDark, this.ring, this.outlinePath);
+    this.stage.add(this.photoLayer, this.maskLayer, this.uiLayer);
+    container.addEventListener('pointerdown', this.onPointerDown);
+    container.addEventListener('pointermove', this.onPointerMove);
+    container.addEventListener('pointerup', this.onPointerUp);
+    container.addEventListener('pointercancel', this.onPointerUp);
+    container.addEventListener('pointerleave', this.onPointerLeave);
+    container.addEventListener('wheel', this.onWheel, { passive: false });
+    container.addEventListener('dblclick', this.onDoubleClick);
+    container.addEventListener('contextmenu', preventDefault);
+    this.resizeObserver = new ResizeObserver(() => this.resize());
+    this.resizeObserver.observe(container);
+    this.updateCursor();
+  }
+
+  destroy(): void {
+    this.resizeObserver.disconnect();
+    cancelAnimationFrame(this.cursorFrame);
+    this.container.removeEventListener('pointerdown', this.onPointerDown);
+    this.container.removeEventListener('pointermove', this.onPointerMove);
+    this.container.removeEventListener('pointerup', this.onPointerUp);
+    this.container.removeEventListener('pointercancel', this.onPointerUp);
+    this.container.removeEventListener('pointerleave', this.onPointerLeave);
+    this.container.removeEventListener('wheel', this.onWheel);
+    this.container.removeEventListener('dblclick', this.onDoubleClick);
+    this.container.removeEventListener('contextmenu', preventDefault);
+    this.stage.destroy();
+  }
+
+  /** Shows a new photo and the mask being edited on it, fitted to the box. */
+  setImage(photo: CanvasImageSource & { width: number; height: number }, editor: MaskEditor): void {
+    const { width, height } = editor.mask;
+    if (photo.width !== width || photo.height !== height) {
+      throw new Error(
+        `The photo is ${photo.width}x${photo.height} but its mask is ${width}x${height}.`,
+      );
+    }
+    this.gesture = null;
+    this.polygon = null;
+    this.photo?.destroy();
+    this.overlay?.destroy();
+    this.editor = editor;
+    this.photo = new KonvaImage({ image: photo, width, height });
+    this.photoLayer.add(this.photo);
+    this.overlay = new MaskOverlay(editor.mask, this.overlayLook());
+    this.maskLayer.add(this.overlay.group);
+    this.fit();
+  }
+
+  /**
+   * Stops editing (the next image is loading): the picture stays until setImage, but
+   * input no longer reaches this mask, whose history and saver are being closed.
+   */
+  detach(): void {
+    this.editor = null;
+    this.gesture = null;
+    this.polygon = null;
+    this.drawPreview();
+  }
+
+  setTool(tool: ToolId): void {
+    if (tool !== 'polygon') this.cancelPolygon();
+    this.tool = tool;
+    this.updateCursor();
+  }
+
+  setBrushSize(size: number): void {
+    this.brushSize = size;
+    this.updateCursor();
+  }
+
+  setLook(look: MaskLook): void {
+    const repaint = look.colour !== this.look.colour || look.outline !== this.look.outline;
+    this.look = look;
+    this.maskLayer.opacity(look.opacity);
+    this.maskLayer.visible(look.visible);
+    if (repaint) this.overlay?.setAppearance(this.overlayLook());
+    this.maskLayer.batchDraw();
+  }
+
+  /** Space held turns dragging into panning. */
+  setSpaceHeld(held: boolean): void {
+    this.spaceHeld = held;
+    this.updateCursor();
+  }
+
+  fit(): void {
+    if (!this.editor) return;
+    this.moved = false;
+    this.setView(fitView(this.editor.mask, this.stage.size()));
+  }
+
+  /** One image pixel per screen pixel, around the middle of the box. */
+  actualSize(): void {
+    this.zoomBy(1 / this.view.scale, { x: this.stage.width() / 2, y: this.stage.height() / 2 });
+  }
+
+  zoomBy(factor: number, at: Point): void {
+    if (!this.editor) return;
+    this.moved = true;
+    const min = fitView(this.editor.mask, this.stage.size()).scale / 4;
+    this.setView(zoomAt(this.view, at, factor, Math.min(min, 1)));
+  }
+
+  undo(): void {
+    this.replay(this.editor?.undo() ?? null);
+  }
+
+  redo(): void {
+    this.replay(this.editor?.redo() ?? null);
+  }
+
+  fillHoles(): void {
+    if (this.editor) this.edit(fillHoles(this.editor.mask));
+  }
+
+  clear(): void {
+    if (this.editor) this.edit(this.editor.mask.clear());
+  }
+
+  /** Replaces the whole mask (a prediction, a revision) as one undo step; false if equal. */
+  replace(pixels: Uint8Array): boolean {
+    if (!this.editor || this.gesture) return false;
+    this.cancelPolygon();
+    const rect = this.editor.replace(pixels);
+    if (isEmpty(rect)) return false;
+    this.repaint(rect);
+    this.callbacks.onEdit();
+    return true;
+  }
+
+  /** Closes the polygon being clicked; false when none is open. */
+  closePolygon(): boolean {
+    const polygon = this.polygon;
+    if (!polygon) return false;
+    this.polygon = null;
+    if (polygon.points.length >= 3 && this.editor) {
+      this.edit(fillPolygon(this.editor.mask, polygon.points, polygon.value));
+    }
+    this.drawPreview();
+    return true;
+  }
+
+  cancelPolygon(): boolean {
+    if (!this.polygon) return false;
+    this.polygon = null;
+    this.drawPreview();
+    return true;
+  }
+
+  /** Removes the last polygon vertex; false when no polygon is open. */
+  removeVertex(): boolean {
+    if (!this.polygon) return false;
+    this.polygon.points.pop();
+    if (this.polygon.points.length === 0) this.polygon = null;
+    this.drawPreview();
+    return true;
+  }
+
+  // ---- pointer input -------------------------------------------------------------
+
+  private readonly onPointerDown = (event: PointerEvent): void => {
+    if (!this.editor || this.gesture) return;
+    const screen = this.screenPoint(event);
+    const pan = event.button === 1 || (event.button === 0 && this.spaceHeld);
+    if (!pan && event.button !== 0) return;
+    event.preventDefault();
+    this.container.setPointerCapture(event.pointerId);
+    const { pointerId } = event;
+    if (pan) {
+      this.gesture = { kind: 'pan', pointerId, start: screen, view: this.view };
+      this.updateCursor();
+      return;
+    }
+    const at = toImage(this.view, screen);
+    const value: 0 | 1 = event.altKey ? 0 : 1;
+    switch (this.tool) {
+      case 'brush':
+      case 'eraser': {
+        const paint = (this.tool === 'eraser') !== event.altKey ? 0 : 1;
+        this.gesture = { kind: 'stroke', pointerId, last: at, value: paint };
+        this.paint(stampSegment(this.editor.mask, at, at, this.brushSize, paint));
+        break;
+      }
+      case 'flood':
+        this.edit(floodFill(this.editor.mask, at.x, at.y));
+        break;
+      case 'polygon':
+        if (this.polygon) this.addVertex(at, screen);
+        else
+          this.gesture = {
+            kind: 'lasso',
+            pointerId,
+            points: [at],
+            start: screen,
+            value,
+            moved: false,
+          };
+        break;
+    }
+  };
+
+  private readonly onPointerMove = (event: PointerEvent): void => {
+    const box = this.container.getBoundingClientRect();
+    const screen = this.screenPoint(event, box);
+    this.hover = screen;
+    const gesture = this.gesture;
+    if (gesture?.pointerId === event.pointerId && this.editor) {
+      if (gesture.kind === 'stroke') {
+        let rect: Rect = { x: 0, y: 0, w: 0, h: 0 };
+        // Coalesced events carry every sample since the last frame: smoother lines.
+        for (const sample of event.getCoalescedEvents?.() ?? [event]) {
+          const at = toImage(this.view, this.screenPoint(sample, box));
+          rect = union(
+            rect,
+            stampSegment(this.editor.mask, gesture.last, at, this.brushSize, gesture.value),
+          );
+          gesture.last = at;
+        }
+        this.paint(rect);
+      } else if (gesture.kind === 'pan') {
+        this.moved = true;
+        this.setView({
+          scale: gesture.view.scale,
+          x: gesture.view.x + screen.x - gesture.start.x,
+          y: gesture.view.y + screen.y - gesture.start.y,
+        });
+      } else {
+        const last = gesture.points[gesture.points.length - 1]!;
+        const at = toImage(this.view, screen);
+        if (Math.hypot(at.x - last.x, at.y - last.y) * this.view.scale >= 2)
+          gesture.points.push(at);
+        if (Math.hypot(screen.x - gesture.start.x, screen.y - gesture.start.y) > CLICK_SLOP) {
+          gesture.moved = true;
+        }
+      }
+    }
+    this.drawPreview();
+    this.reportCursor();
+  };
+
+  private readonly onPointerUp = (event: PointerEvent): void => {
+    const gesture = this.gesture;
+    if (gesture?.pointerId !== event.pointerId) return;
+    this.gesture = null;
+    if (this.container.hasPointerCapture(event.pointerId)) {
+      this.container.releasePointerCapture(event.pointerId);
+    }
+    if (gesture.kind === 'stroke') this.commit();
+    else if (gesture.kind === 'lasso' && this.editor) {
+      if (gesture.moved) this.edit(fillPolygon(this.editor.mask, gesture.points, gesture.value));
+      else this.polygon = { points: [gesture.points[0]!], value: gesture.value };
+    }
+    this.updateCursor();
+    this.drawPreview();
+  };
+
+  private readonly onPointerLeave = (): void => {
+    this.hover = null;
+    this.drawPreview();
+    this.reportCursor();
+  };
+
+  private readonly onDoubleClick = (): void => {
+    if (this.tool === 'polygon') this.closePolygon();
+  };
+
+  private readonly onWheel = (event: WheelEvent): void => {
+    event.preventDefault();
+    const delta = event.deltaY * (event.deltaMode === WheelEvent.DOM_DELTA_LINE ? 16 : 1);
+    const factor = Math.exp(-delta * 0.0015);
+    if (event.ctrlKey || event.metaKey) this.callbacks.onBrushResize(factor);
+    else this.zoomBy(factor, this.screenPoint(event));
+  };
+
+  private addVertex(at: Point, screen: Point): void {
+    const polygon = this.polygon!;
+    const first = polygon.points[0]!;
+    const firstOnScreen = {
+      x: first.x * this.view.scale + this.view.x,
+      y: first.y * this.view.scale + this.view.y,
+    };
+    const nearFirst =
+      Math.hypot(screen.x - firstOnScreen.x, screen.y - firstOnScreen.y) <= CLOSE_RADIUS;
+    if (nearFirst && polygon.points.length >= 3) this.closePolygon();
+    else polygon.points.push(at);
+  }
+
+  // ---- edits and drawing ---------------------------------------------------------
+
+  /** A one-shot edit (fill, clear, polygon): paint it and make it one undo step. */
+  private edit(rect: Rect): void {
+    this.paint(rect);
+    this.commit();
+  }
+
+  private paint(rect: Rect): void {
+    if (isEmpty(rect) || !this.editor) return;
+    this.editor.touch(rect);
+    this.repaint(rect);
+  }
+
+  private repaint(rect: Rect): void {
+    if (isEmpty(rect)) return;
+    this.overlay?.paint(rect);
+    this.maskLayer.batchDraw();
+  }
+
+  private commit(): void {
+    if (this.editor?.commit()) this.callbacks.onEdit();
+  }
+
+  private replay(rect: Rect | null): void {
+    if (!rect || this.gesture) return;
+    this.repaint(rect);
+    this.callbacks.onEdit();
+  }
+
+  private setView(view: View): void {
+    const outlineBefore = this.outlineWidth();
+    this.view = view;
+    this.stage.scale({ x: view.scale, y: view.scale });
+    this.stage.position({ x: view.x, y: view.y });
+    // Smooth when zoomed out, crisp pixels when zoomed in.
+    this.photoLayer.imageSmoothingEnabled(view.scale < 2);
+    if (this.look.outline && this.outlineWidth() !== outlineBefore) {
+      this.overlay?.setAppearance(this.overlayLook());
+    }
+    this.stage.batchDraw();
+    this.drawPreview();
+    this.callbacks.onView(view);
+  }
+
+  private resize(): void {
+    const width = Math.max(1, this.container.clientWidth);
+    const height = Math.max(1, this.container.clientHeight);
+    if (width === this.stage.width() && height === this.stage.height()) return;
+    this.stage.size({ width, height });
+    if (!this.moved) this.fit();
+  }
+
+  private overlayLook() {
+    return { colour: this.look.colour, outline: this.look.outline ? this.outlineWidth() : 0 };
+  }
+
+  /** Outline thickness in image pixels: about 1.5 screen pixels at any zoom. */
+  private outlineWidth(): number {
+    return Math.max(1, Math.ceil(1.5 / this.view.scale));
+  }
+
+  private drawPreview(): void {
+    const brush = this.tool === 'brush' || this.tool === 'eraser';
+    const showRing =
+      brush && this.hover !== null && this.gesture?.kind !== 'pan' && !this.spaceHeld;
+    this.ring.visible(showRing);
+    this.ringDark.visible(showRing);
+    if (showRing && this.hover) {
+      const at = toImage(this.view, this.hover);
+      const radius = Math.max(0.5, this.brushSize / 2);
+      for (const ring of [this.ring, this.ringDark]) {
+        ring.position(at);
+        ring.radius(radius);
+      }
+    }
+    const gesture = this.gesture;
+    const points =
+      gesture?.kind === 'lasso'
+        ? gesture.points
+        : this.polygon && this.hover
+          ? [...this.polygon.points, toImage(this.view, this.hover)]
+          : (this.polygon?.points ?? null);
+    this.outlinePath.visible(points !== null);
+    if (points) {
+      this.outlinePath.points(points.flatMap((p) => [p.x, p.y]));
+      this.outlinePath.closed(gesture?.kind === 'lasso');
+    }
+    this.uiLayer.batchDraw();
+  }
+
+  private updateCursor(): void {
+    const panning = this.gesture?.kind === 'pan';
+    this.container.style.cursor = panning
+      ? 'grabbing'
+      : this.spaceHeld
+        ? 'grab'
+        : this.tool === 'brush' || this.tool === 'eraser'
+          ? 'none'
+          : 'crosshair';
+    this.drawPreview();
+  }
+
+  private reportCursor(): void {
+    if (this.cursorFrame) return;
+    this.cursorFrame = requestAnimationFrame(() => {
+      this.cursorFrame = 0;
+      const mask = this.editor?.mask;
+      if (!mask || !this.hover) return this.callbacks.onCursor(null);
+      const at = toImage(this.view, this.hover);
+      const pixel = { x: Math.floor(at.x), y: Math.floor(at.y) };
+      this.callbacks.onCursor(mask.contains(pixel.x, pixel.y) ? pixel : null);
+    });
+  }
+
+  private screenPoint(event: MouseEvent, box = this.container.getBoundingClientRect()): Point {
+    return { x: event.clientX - box.left, y: event.clientY - box.top };
+  }
+}
+
+function preventDefault(event: Event): void {
+  event.preventDefault();
+}

@@ -1,0 +1,113 @@
+// Every key the annotator answers to, in one table: the view dispatches from it and the
+// help overlay lists it, so the two cannot disagree.
+
+export type Action =
+  | 'brush'
+  | 'eraser'
+  | 'polygon'
+  | 'flood'
+  | 'fill-holes'
+  | 'clear'
+  | 'undo'
+  | 'redo'
+  | 'brush-smaller'
+  | 'brush-larger'
+  | 'previous'
+  | 'next'
+  | 'outline'
+  | 'toggle-mask'
+  | 'fit'
+  | 'actual-size'
+  | 'help'
+  | 'close-polygon'
+  | 'cancel'
+  | 'remove-vertex';
+
+export interface Binding {
+  action: Action;
+  /** How the help overlay writes the keys. */
+  keys: string[];
+  description: string;
+  matches(event: KeyboardEvent): boolean;
+}
+
+const primary = (event: KeyboardEvent) => event.ctrlKey || event.metaKey;
+const plain = (key: string) => (event: KeyboardEvent) =>
+  !primary(event) && !event.altKey && event.key.toLowerCase() === key;
+
+export const BINDINGS: Binding[] = [
+  { action: 'brush', keys: ['B'], description: 'Brush', matches: plain('b') },
+  { action: 'eraser', keys: ['E'], description: 'Eraser', matches: plain('e') },
+  {
+    action: 'polygon',
+    keys: ['P'],
+    description: 'Polygon (click corners) or lasso (drag)',
+    matches: plain('p'),
+  },
+  {
+    action: 'flood',
+    keys: ['F'],
+    description: 'Flood fill: click a region to flip it (fill an enclosed area, delete an island)',
+    matches: plain('f'),
+  },
+  { action: 'fill-holes', keys: ['H'], description: 'Fill holes in the mask', matches: plain('h') },
+  { action: 'clear', keys: ['Delete'], description: 'Clear the mask', matches: plain('delete') },
+  {
+    action: 'undo',
+    keys: ['Ctrl/⌘ + Z'],
+    description: 'Undo',
+    matches: (e) => primary(e) && !e.shiftKey && e.key.toLowerCase() === 'z',
+  },
+  {
+    action: 'redo',
+    keys: ['Ctrl/⌘ + Shift + Z', 'Ctrl + Y'],
+    description: 'Redo',
+    matches: (e) =>
+      primary(e) &&
+      ((e.shiftKey && e.key.toLowerCase() === 'z') || (!e.shiftKey && e.key.toLowerCase() === 'y')),
+  },
+  { action: 'brush-smaller', keys: ['['], description: 'Smaller brush', matches: plain('[') },
+  { action: 'brush-larger', keys: [']'], description: 'Larger brush', matches: plain(']') },
+  {
+    action: 'previous',
+    keys: ['←'],
+    description: 'Previous image (respects the “needs mask” filter)',
+    matches: plain('arrowleft'),
+  },
+  { action: 'next', keys: ['→'], description: 'Next image', matches: plain('arrowright') },
+  { action: 'outline', keys: ['O'], description: 'Outline or filled mask', matches: plain('o') },
+  { action: 'toggle-mask', keys: ['M'], description: 'Show or hide the mask', matches: plain('m') },
+  { action: 'fit', keys: ['0'], description: 'Zoom to fit', matches: plain('0') },
+  { action: 'actual-size', keys: ['1'], description: 'Zoom 1:1', matches: plain('1') },
+  {
+    action: 'close-polygon',
+    keys: ['Enter'],
+    description: 'Close the polygon (or double-click, or click its first corner)',
+    matches: plain('enter'),
+  },
+  {
+    action: 'remove-vertex',
+    keys: ['Backspace'],
+    description: 'Remove the last polygon corner',
+    matches: plain('backspace'),
+  },
+  {
+    action: 'cancel',
+    keys: ['Esc'],
+    description: 'Cancel the polygon, close this help',
+    matches: plain('escape'),
+  },
+  { action: 'help', keys: ['?'], description: 'This help', matches: (e) => e.key === '?' },
+];
+
+/** Mouse gestures, listed in the help next to the keys. */
+export const GESTURES: { keys: string; description: string }[] = [
+  { keys: 'Wheel', description: 'Zoom at the pointer' },
+  { keys: 'Ctrl/⌘ + wheel', description: 'Brush size' },
+  { keys: 'Space + drag, middle drag', description: 'Pan' },
+  { keys: 'Alt + paint', description: 'Inverse: brush erases, eraser paints, polygon cuts' },
+];
+
+export function actionFor(event: KeyboardEvent): Action | null {
+  return BINDINGS.find((b) => b.matches(event))?.action ?? null;
+}

@@ -1,0 +1,103 @@
+// What the annotator keeps while the app runs: tool settings (also remembered across
+// launches) and each image's undo history, so undo still works after switching images.
+import { History } from '../raster/history';
+import type { Mask } from '../raster/mask';
+import type { ToolId } from './canvas';
+
+const PREFS_KEY = 'jaccard.annotate';
+/** Images whose history is kept; the least recently edited go first. */
+const KEPT_HISTORIES = 200;
+
+export const BRUSH_MIN = 1;
+export const BRUSH_MAX = 500;
+
+interface Prefs {
+  tool: ToolId;
+  brushSize: number;
+  colour: string;
+  opacity: number;
+  outline: boolean;
+  needsMaskOnly: boolean;
+  threshold: number;
+}
+
+const DEFAULTS: Prefs = {
+  tool: 'brush',
+  brushSize: 24,
+  colour: '#ff2d7a',
+  opacity: 0.5,
+  outline: false,
+  needsMaskOnly: false,
+  threshold: 0.5,
+};
+
+class AnnotateSession {
+  tool = $state<ToolId>(DEFAULTS.tool);
+  brushSize = $state(DEFAULTS.brushSize);
+  colour = $state(DEFAULTS.colour);
+  opacity = $state(DEFAULTS.opacity);
+  outline = $state(DEFAULTS.outline);
+  needsMaskOnly = $state(DEFAULTS.needsMaskOnly);
+  threshold = $state(DEFAULTS.threshold);
+  /** Not remembered: a hidden mask on the next launch would look like a lost one. */
+  showMask = $state(true);
+
+  private readonly histories = new Map<number, { history: History; fingerprint: string }>();
+
+  constructor() {
+    Object.assign(this, readPrefs());
+    $effect.root(() => {
+      $effect(() => {
+        const prefs: Prefs = {
+          tool: this.tool,
+          brushSize: this.brushSize,
+          colour: this.colour,
+          opacity: this.opacity,
+          outline: this.outline,
+          needsMaskOnly: this.needsMaskOnly,
+          threshold: this.threshold,
+        };
+        localStorage.setItem(PREFS_KEY, JSON.stringify(prefs));
+      });
+    });
+  }
+
+  resizeBrush(factor: number): void {
+    const next = Math.round(this.brushSize * factor);
+    // Small brushes still change by at least one pixel per step.
+    const stepped = next === this.brushSize ? this.brushSize + Math.sign(factor - 1) : next;
+    this.brushSize = Math.min(BRUSH_MAX, Math.max(BRUSH_MIN, stepped));
+  }
+
+  /** The image's history if it was recorded on exactly these pixels, else a new one. */
+  historyFor(imageId: number, mask: Mask): History {
+    const kept = this.histories.get(imageId);
+    this.histories.delete(imageId);
+    return kept && kept.fingerprint === mask.fingerprint() ? kept.history : new History();
+  }
+
+  /** Keeps an image's history when the user moves on, with the pixels it ends on. */
+  park(imageId: number, history: History, mask: Mask): void {
+    this.histories.delete(imageId);
+    this.histories.set(imageId, { history, fingerprint: mask.fingerprint() });
+    for (const id of this.histories.keys()) {
+      if (this.histories.size <= KEPT_HISTORIES) break;
+      this.histories.delete(id);
+    }
+  }
+}
+
+function readPrefs(): Partial<Prefs> {
+  try {
+    const stored = JSON.parse(localStorage.getItem(PREFS_KEY) ?? '{}') as Record<string, unknown>;
+    const prefs: Partial<Prefs> = {};
+    for (const key of Object.keys(DEFAULTS) as (keyof Prefs)[]) {
+      if (typeof stored[key] === typeof DEFAULTS[key]) Object.assign(prefs, { [key]: stored[key] });
+    }
+    return prefs;
+  } catch {
+    return {}; // unreadable preferences fall back to the defaults
+  }
+}
+
+export const session = new AnnotateSession();
