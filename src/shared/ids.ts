@@ -34,6 +34,11 @@ export const LOSS_LABELS: Record<LossId, string> = {
   'iou+bce': 'Soft IoU + BCE',
 };
 
+export const MODEL_LABELS: Record<ModelId, string> = {
+  unet: 'U-Net',
+  tiramisu: 'FC-DenseNet (Tiramisu)',
+};
+
 export const BACKEND_LABELS: Record<BackendId, string> = {
   'tensorflow-gpu': 'GPU (TensorFlow native)',
   tensorflow: 'Native CPU (TensorFlow)',
