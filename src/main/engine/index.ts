@@ -3,6 +3,7 @@
 // Electron spawns it (`jaccard engine --ipc`) and relays its window's calls to it.
 import { startBridge, type Bridge } from '../bridge';
 import { createContext, type AppContext } from '../context';
+import { runManager, type RunManager } from '../training/run-manager';
 import { lockDataDir } from './lock';
 
 export interface EngineOptions {
@@ -24,26 +25,32 @@ export interface Engine {
 export async function startEngine(options: EngineOptions): Promise<Engine> {
   const lock = lockDataDir(options.dataDir);
   let ctx: AppContext | undefined;
+  let runs: RunManager | undefined;
   try {
     ctx = createContext(options.dataDir, { nativeDialogs: options.nativeDialogs ?? false });
+    // Started now, not on the first runs call: it settles runs a crash left 'running'
+    // and resumes the queue the last session left.
+    runs = runManager(ctx);
     const bridge = await startBridge({
       ctx,
       port: options.port,
       rendererDir: options.rendererDir,
     });
     let closing: Promise<void> | undefined;
-    const opened = ctx;
+    const [opened, started] = [ctx, runs];
     return {
       ctx: opened,
       bridge,
       close: () =>
         (closing ??= (async () => {
           await bridge.close();
+          await started.close();
           opened.db.close();
           lock.release();
         })()),
     };
   } catch (error) {
+    await runs?.close();
     ctx?.db.close();
     lock.release();
     throw error;
