@@ -1,0 +1,73 @@
+// `jaccard datasets [list]` and `jaccard datasets delete <id or name>`.
+import type { Dataset } from '../../../shared/domain';
+import { ApiError } from '../../../shared/errors';
+import { datasetHandlers } from '../../api/datasets';
+import type { AppContext } from '../../context';
+import { findDatasetId, getDataset, listDatasets } from '../../store/datasets';
+import { printJson, UsageError, withContext, type Command } from '../command';
+
+export const datasetsCommand: Command = {
+  usage: 'datasets [list] | datasets delete <id or name>',
+  summary: 'List the datasets with their counts, or delete one with its files.',
+  async run({ dataDir, json, positionals }) {
+    const [action = 'list', target, ...extra] = positionals;
+    if (extra.length > 0) throw new UsageError(`unexpected "${extra.join(' ')}".`);
+    if (action === 'list') {
+      if (target !== undefined) throw new UsageError(`unexpected "${target}".`);
+      const datasets = await withContext(dataDir, (ctx) => listDatasets(ctx.db));
+      if (json) printJson(datasets);
+      else process.stdout.write(table(datasets));
+    } else if (action === 'delete') {
+      if (target === undefined) throw new UsageError('say which dataset to delete (id or name).');
+      const deleted = await withContext(dataDir, async (ctx) => {
+        const dataset = getDataset(ctx.db, resolveDataset(ctx, target));
+        await datasetHandlers['datasets.delete']({ id: dataset.id }, ctx);
+        return dataset;
+      });
+      if (json) printJson({ deleted });
+      else {
+        process.stdout.write(
+          `Deleted dataset "${deleted.name}" (${deleted.id}) and its ${deleted.imageCount} images.\n`,
+        );
+      }
+    } else {
+      throw new UsageError(`unknown action "${action}"; use list or delete.`);
+    }
+  },
+};
+
+/** A number is an id; anything else a name. */
+function resolveDataset(ctx: AppContext, target: string): number {
+  if (/^\d+$/.test(target)) return Number(target);
+  const id = findDatasetId(ctx.db, target);
+  if (id === null) throw new ApiError('not-found', `There is no dataset named "${target}".`);
+  return id;
+}
+
+function table(datasets: Dataset[]): string {
+  if (datasets.length === 0) return 'No datasets yet. Add one with: jaccard import <folder>\n';
+  const rows = [
+    ['ID', 'NAME', 'IMAGES', 'MASKED', 'FOREGROUND', 'TRAIN', 'TEST', 'UNASSIGNED'],
+    ...datasets.map((d) => [
+      String(d.id),
+      d.name,
+      String(d.imageCount),
+      String(d.maskedCount),
+      d.foreground === null ? '-' : `${(d.foreground * 100).toFixed(1)}%`,
+      String(d.splits.train),
+      String(d.splits.test),
+      String(d.splits.unassigned),
+    ]),
+  ];
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((cell, c) => cell.padEnd(widths[c]!))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
+}
