@@ -181,9 +181,19 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   }
 
   await new Promise<void>((ready, failed) => {
-    server.once('error', failed);
+    const refused = (error: NodeJS.ErrnoException): void => {
+      failed(
+        error.code === 'EADDRINUSE'
+          ? new ApiError(
+              'busy',
+              `Port ${options.port} is taken; choose another or let Jaccard pick one.`,
+            )
+          : error,
+      );
+    };
+    server.once('error', refused);
     server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', failed);
+      server.off('error', refused);
       ready();
     });
   });

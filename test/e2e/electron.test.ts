@@ -27,15 +27,15 @@ if ('missing' in electron) {
       env: { ...process.env, JACCARD_HOME: dataDir },
     });
     try {
-      const window = await app.firstWindow();
+      const page = await app.firstWindow();
       const errors: string[] = [];
-      window.on('pageerror', (error) => errors.push(error.message));
-      await window.waitForLoadState('load');
-      const seen = await window.evaluate(async () => {
-        const api = (window as unknown as { api: JaccardApi }).api;
+      page.on('pageerror', (error) => errors.push(error.message));
+      await page.waitForLoadState('load');
+      const seen = await page.evaluate(async () => {
+        const api = (globalThis as unknown as { api: JaccardApi }).api;
         return {
           keys: Object.keys(api).sort(),
-          node: typeof (window as unknown as { require?: unknown }).require,
+          node: typeof (globalThis as { require?: unknown }).require,
           info: await api.call('system.info', {}),
           media: api.mediaUrl({ kind: 'image', imageId: 1 }),
         };

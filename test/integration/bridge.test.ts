@@ -233,6 +233,13 @@ describe('data folder lock', () => {
     });
   });
 
+  it('says when the asked-for port is taken, and leaves the folder unlocked', async () => {
+    const dataDir = join(root, 'port');
+    const taken = startEngine({ dataDir, port: engine.bridge.port, rendererDir: null });
+    await expect(taken).rejects.toMatchObject({ code: 'busy', message: /Port \d+ is taken/ });
+    await (await startEngine({ dataDir, rendererDir: null })).close();
+  });
+
   it('is released by close, and by the death of a killed engine', async () => {
     const dataDir = join(root, 'second');
     const other = await startEngine({ dataDir, rendererDir: null });
