@@ -1,5 +1,6 @@
-// Where Electron's executable is, if it was installed. require('electron') is not used to
-// ask: when the binary is missing it tries to download it, which hangs or fails offline.
+// Where Electron's executable is, if it was installed. The electron package fetches its
+// binary only on demand (`npx install-electron`, or require('electron'), which this does
+// not call: offline it fails slowly).
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -16,8 +17,8 @@ export function findElectron() {
   if (!existsSync(pathFile)) {
     return {
       missing:
-        "Electron's binary was not downloaded (node_modules/electron/path.txt is missing; " +
-        'on a machine with internet access, `node node_modules/electron/install.js` fetches it)',
+        "Electron's binary is not installed yet (run `npx install-electron` once, with " +
+        'internet access, then `npm start` again)',
     };
   }
   const distDir = process.env.ELECTRON_OVERRIDE_DIST_PATH || join(dir, 'dist');
