@@ -112,9 +112,9 @@ export function spawnEngine(appPath: string, dataDir: string): Promise<EnginePro
       } else if ('event' in message) {
         for (const listener of eventListeners) listener(message.event, message.payload);
       } else {
-        const answer = pending.get(message.id);
-        pending.delete(message.id);
-        answer?.(message);
+        const { id, ...reply } = message;
+        pending.get(id)?.(reply);
+        pending.delete(id);
       }
     });
   });
