@@ -6,6 +6,7 @@ import type { AppContext } from '../context';
 import { compareHandlers } from './compare';
 import { datasetHandlers } from './datasets';
 import { runHandlers } from './runs';
+import { systemHandlers } from './system';
 
 export type Handler<M extends Method> = (
   input: ParsedInput<M>,
@@ -19,6 +20,7 @@ const handlers: Handlers = {
   ...({} as Handlers),
   ...datasetHandlers,
   ...runHandlers,
+  ...systemHandlers,
   ...compareHandlers,
 };
 
