@@ -142,6 +142,10 @@ describe('Datasets view', () => {
     await page.waitForURL((url) => !url.hash.endsWith(`image=${imageId}`));
     await page.keyboard.press('Escape');
     await expect.poll(() => dialog.count()).toBe(0);
+    // Focus goes back to the card that opened the panel, so the keyboard user keeps their place.
+    expect(await page.locator('a[data-image-id]:focus').getAttribute('data-image-id')).toBe(
+      imageId,
+    );
   });
 
   it('renames and deletes the dataset after confirming', async () => {
