@@ -76,11 +76,11 @@ export async function writeFileAtomic(abs: string, bytes: Uint8Array): Promise<v
   }
 }
 
-/** Removes stored files (relative paths), ignoring ones already gone. */
+/** Removes stored files and folders (relative paths), ignoring ones already gone. */
 export async function removeFiles(dataDir: string, files: Iterable<string>): Promise<void> {
   for (const file of files) {
     const abs = absolutePath(dataDir, file);
-    await rm(abs, { force: true }).catch((error: unknown) => {
+    await rm(abs, { force: true, recursive: true }).catch((error: unknown) => {
       throw ioError('remove', abs, error);
     });
   }

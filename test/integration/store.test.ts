@@ -4,6 +4,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -20,6 +21,7 @@ import { thumbPath } from '../../src/main/files';
 import { decodeMask } from '../../src/main/images/mask';
 import { resolveMedia } from '../../src/main/images/media';
 import { THUMB_SIZE } from '../../src/main/images/thumbs';
+import { runDir } from '../../src/main/training/run-files';
 import {
   createDataset,
   deleteDataset,
@@ -172,12 +174,33 @@ describe('dataset repository', () => {
     insertMask(ctx.db, mask(own, 0.5, 'files/masks/mine.png'));
     insertMask(ctx.db, mask(own, 0.1, 'files/masks/only-a.png'));
 
-    const files = deleteDataset(ctx.db, a);
+    const addRun = (status: string, pid: number | null) =>
+      Number(
+        ctx.db
+          .prepare(
+            `INSERT INTO runs (dataset_id, name, config, status, pid) VALUES (?, 'r', '{}', ?, ?)`,
+          )
+          .run(a, status, pid).lastInsertRowid,
+      );
+    const finished = addRun('finished', null);
+    ctx.db
+      .prepare(`INSERT INTO run_images VALUES (?, ?, 'files/runs/p.png', 1, 1, 1, 1, 1)`)
+      .run(finished, own);
+    const training = addRun('running', process.pid);
+    expect(() => deleteDataset(ctx.db, a)).toThrow(
+      expect.objectContaining({ code: 'busy', message: expect.stringContaining(`(${training})`) }),
+    );
+    // A run whose process is gone was killed: it no longer holds the dataset.
+    ctx.db.prepare('UPDATE runs SET pid = 2147483646 WHERE id = ?').run(training);
+
+    const { files, runIds } = deleteDataset(ctx.db, a);
+    expect(runIds).toEqual([finished, training]);
     expect(files.sort()).toEqual(
       [
         'files/images/x/' + hashCounter + '.png',
         'files/masks/mine.png',
         'files/masks/only-a.png',
+        'files/runs/p.png',
       ].sort(),
     );
     expect(ctx.db.prepare('SELECT COUNT(*) FROM masks').pluck().get()).toBe(0);
@@ -310,7 +333,6 @@ describe('datasets API handlers', () => {
     });
     const [image] = listStoredImages(ctx.db, dataset.id);
     const blocked = join(ctx.dataDir, 'files/masks');
-    const { rmSync } = await import('node:fs');
     rmSync(blocked, { recursive: true });
     writeFileSync(blocked, 'in the way');
     const png = await sharp({
@@ -395,8 +417,19 @@ describe('datasets API handlers', () => {
 
     await call(ctx, 'datasets.delete', { id: one.id });
     expect(files.every((f) => existsSync(join(ctx.dataDir, f)))).toBe(true); // still used by "two"
+    const runId = Number(
+      ctx.db
+        .prepare(
+          `INSERT INTO runs (dataset_id, name, config, status) VALUES (?, 'r', '{}', 'finished')`,
+        )
+        .run(two.id).lastInsertRowid,
+    );
+    const weights = join(ctx.dataDir, runDir(runId), 'model/weights.bin');
+    mkdirSync(dirname(weights), { recursive: true });
+    writeFileSync(weights, 'w');
     await call(ctx, 'datasets.delete', { id: two.id });
     expect(files.filter((f) => existsSync(join(ctx.dataDir, f)))).toEqual([]);
+    expect(existsSync(join(ctx.dataDir, runDir(runId)))).toBe(false);
     expect(await call(ctx, 'datasets.list', {})).toEqual([]);
     await expect(call(ctx, 'images.list', { datasetId: two.id })).rejects.toMatchObject({
       code: 'not-found',

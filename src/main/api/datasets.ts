@@ -3,6 +3,7 @@ import { removeFiles, thumbPath } from '../files';
 import { exportMasks } from '../images/export';
 import { importFolder } from '../images/importer';
 import { saveMask } from '../images/save-mask';
+import { runDir } from '../training/run-files';
 import {
   createDataset,
   deleteDataset,
@@ -19,11 +20,12 @@ export const datasetHandlers: Handlers<keyof typeof datasetCalls> = {
   'datasets.create': ({ name }, ctx) => createDataset(ctx.db, name),
   'datasets.rename': ({ id, name }, ctx) => renameDataset(ctx.db, id, name),
   'datasets.delete': async ({ id }, ctx) => {
-    const files = deleteDataset(ctx.db, id);
+    const { files, runIds } = deleteDataset(ctx.db, id);
     const thumbs = files.filter((f) => f.startsWith('files/images/')).map(thumbPath);
     // The rows are gone; a file that cannot be removed is only wasted space.
-    await removeFiles(ctx.dataDir, [...files, ...thumbs]).catch((error: unknown) =>
-      console.warn(`datasets.delete: ${error instanceof Error ? error.message : String(error)}`),
+    await removeFiles(ctx.dataDir, [...files, ...thumbs, ...runIds.map(runDir)]).catch(
+      (error: unknown) =>
+        console.warn(`datasets.delete: ${error instanceof Error ? error.message : String(error)}`),
     );
   },
   'datasets.import': (input, ctx) => importFolder(ctx, input),

@@ -1,6 +1,7 @@
 import type { Dataset } from '../../shared/domain';
 import { ApiError } from '../../shared/errors';
 import type { Db } from './database';
+import { isProcessAlive } from './runs';
 
 interface DatasetRow {
   id: number;
@@ -88,12 +89,30 @@ export function renameDataset(db: Db, id: number, name: string): Dataset {
 }
 
 /**
- * Deletes the dataset with its images, masks and runs (the schema cascades) and returns
- * the stored files those rows referenced that no remaining row references, for the
- * caller to remove once the transaction is committed.
+ * Deletes the dataset with its images, masks and runs (the schema cascades). Refused
+ * with ApiError('busy') while one of its runs is queued or training. Returns the ids of
+ * the runs deleted and the stored files those rows referenced that no remaining row
+ * references, for the caller to remove once the transaction is committed.
  */
-export function deleteDataset(db: Db, id: number): string[] {
+export function deleteDataset(db: Db, id: number): { files: string[]; runIds: number[] } {
   return db.transaction(() => {
+    const runs = db.prepare('SELECT id, status, pid FROM runs WHERE dataset_id = ?').all(id) as {
+      id: number;
+      status: string;
+      pid: number | null;
+    }[];
+    const active = runs.filter(
+      (r) =>
+        r.status === 'queued' ||
+        (r.status === 'running' && (r.pid === null || isProcessAlive(r.pid))),
+    );
+    if (active.length > 0) {
+      throw new ApiError(
+        'busy',
+        `Dataset ${id} has ${active.length} run(s) queued or training ` +
+          `(${active.map((r) => r.id).join(', ')}); stop them before deleting it.`,
+      );
+    }
     const files = db
       .prepare(
         `SELECT file FROM images WHERE dataset_id = :id
@@ -117,7 +136,7 @@ export function deleteDataset(db: Db, id: number): string[] {
         .pluck()
         .all(JSON.stringify(files)) as string[],
     );
-    return files.filter((f) => !stillUsed.has(f));
+    return { files: files.filter((f) => !stillUsed.has(f)), runIds: runs.map((r) => r.id) };
   })();
 }
 
