@@ -19,7 +19,8 @@ export default defineConfig({
   },
   renderer: {
     root: 'src/renderer',
-    plugins: [svelte()],
+    // The renderer root is src/renderer; the Svelte config sits at the repo root.
+    plugins: [svelte({ configFile: resolve('svelte.config.js') })],
     build: { rollupOptions: { input: { index: resolve('src/renderer/index.html') } } },
   },
 });
