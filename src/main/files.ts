@@ -3,6 +3,7 @@
 //   files/images/ab/<sha256 of the original bytes>.<png|jpg|webp>
 //   files/masks/ab/<sha256 of the stored PNG>.png
 //   files/thumbs/<image file's name>.webp
+//   files/runs/<run id>/...   (see training/run-files.ts)
 // Names are content addresses: writing the same content twice lands on the same file,
 // which is what lets an import that died midway be redone without duplicating files.
 import { createHash, randomBytes } from 'node:crypto';
