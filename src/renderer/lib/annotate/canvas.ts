@@ -3,7 +3,6 @@
 // mask layer and zoom/pan is one stage transform. Pointer input becomes raster edits on
 // the MaskEditor; each finished edit is one undo step and is reported through onEdit.
 import Konva from 'konva/lib/Core';
-import { Circle } from 'konva/lib/shapes/Circle';
 import { Image as KonvaImage } from 'konva/lib/shapes/Image';
 import { Line } from 'konva/lib/shapes/Line';
 import { type Point, stampSegment } from '../raster/brush';
@@ -11,7 +10,7 @@ import type { MaskEditor } from '../raster/editor';
 import { floodFill } from '../raster/flood';
 import { fillHoles } from '../raster/holes';
 import { fillPolygon } from '../raster/polygon';
-import { isEmpty, type Rect, union } from '../raster/rect';
+import { inflate, isEmpty, type Rect, union } from '../raster/rect';
 import { MaskOverlay } from './overlay';
 import { fitView, toImage, type View, zoomAt } from './viewport';
 
@@ -55,17 +54,8 @@ export class AnnotatorCanvas {
   private readonly photoLayer = new Konva.Layer({ listening: false });
   private readonly maskLayer = new Konva.Layer({ listening: false, imageSmoothingEnabled: false });
   private readonly uiLayer = new Konva.Layer({ listening: false });
-  private readonly ring = new Circle({
-    stroke: '#ffffff',
-    strokeWidth: 1,
-    strokeScaleEnabled: false,
-  });
-  private readonly ringDark = new Circle({
-    stroke: '#000000',
-    strokeWidth: 1,
-    dash: [3, 3],
-    strokeScaleEnabled: false,
-  });
+  /** The brush outline: a DOM element, so following the pointer redraws no canvas. */
+  private readonly ring = document.createElement('div');
   private readonly outlinePath = new Line({
     stroke: '#ffffff',
     strokeWidth: 1.5,
@@ -84,6 +74,9 @@ export class AnnotatorCanvas {
   private polygon: { points: Point[]; value: 0 | 1 } | null = null;
   private hover: Point | null = null;
   private cursorFrame = 0;
+  /** Mask pixels changed since the last frame, redrawn alone unless the whole layer is. */
+  private maskDirty: Rect = { x: 0, y: 0, w: 0, h: 0 };
+  private maskFrame = 0;
   private spaceHeld = false;
   private tool: ToolId = 'brush';
   private brushSize = 24;
@@ -99,7 +92,19 @@ export class AnnotatorCanvas {
       height: Math.max(1, container.clientHeight),
       listening: false,
     });
-    this.uiLayer.add(this.ringDark, this.ring, this.outlinePath);
+    this.uiLayer.add(this.outlinePath);
+    Object.assign(this.ring.style, {
+      position: 'absolute',
+      left: '0',
+      top: '0',
+      borderRadius: '50%',
+      border: '1px solid #fff',
+      boxShadow: '0 0 0 1px rgb(0 0 0 / 0.6)',
+      pointerEvents: 'none',
+      willChange: 'transform',
+      display: 'none',
+    });
+    container.append(this.ring);
     this.stage.add(this.photoLayer, this.maskLayer, this.uiLayer);
     container.addEventListener('pointerdown', this.onPointerDown);
     container.addEventListener('pointermove', this.onPointerMove);
@@ -117,6 +122,8 @@ export class AnnotatorCanvas {
   destroy(): void {
     this.resizeObserver.disconnect();
     cancelAnimationFrame(this.cursorFrame);
+    cancelAnimationFrame(this.maskFrame);
+    this.ring.remove();
     this.container.removeEventListener('pointerdown', this.onPointerDown);
     this.container.removeEventListener('pointermove', this.onPointerMove);
     this.container.removeEventListener('pointerup', this.onPointerUp);
@@ -353,7 +360,7 @@ export class AnnotatorCanvas {
       else this.polygon = { points: [gesture.points[0]!], value: gesture.value };
     }
     this.updateCursor();
-    this.drawPreview();
+    this.reportCursor();
   };
 
   private readonly onPointerLeave = (): void => {
@@ -402,10 +409,46 @@ export class AnnotatorCanvas {
   }
 
   private repaint(rect: Rect): void {
-    if (isEmpty(rect)) return;
-    this.overlay?.paint(rect);
-    this.maskLayer.batchDraw();
+    if (isEmpty(rect) || !this.overlay) return;
+    this.overlay.paint(rect);
+    this.maskDirty = union(this.maskDirty, rect);
+    this.maskFrame ||= requestAnimationFrame(this.drawMaskDirty);
   }
+
+  /**
+   * Redraws only the screen area under the changed mask pixels: clear it and draw the
+   * tiles there with the stage's transform, clipped to whole device pixels so the result
+   * matches a full redraw. At "fit" on a 4000x3000 photo a full redraw resamples every
+   * tile each frame; a brush dab touches a few of them.
+   */
+  private readonly drawMaskDirty = (): void => {
+    this.maskFrame = 0;
+    const rect = this.maskDirty;
+    this.maskDirty = { x: 0, y: 0, w: 0, h: 0 };
+    // A full redraw is coming anyway (zoom, pan, look), or there is nothing to show.
+    if (this.maskLayer._waitingForDraw || !this.look.visible || !this.overlay) return;
+    const context = this.maskLayer.getNativeCanvasElement().getContext('2d');
+    if (!context) return;
+    const ratio = this.maskLayer.getCanvas().getPixelRatio();
+    const { scale, x, y } = this.view;
+    const left = Math.max(0, Math.floor((rect.x * scale + x) * ratio));
+    const top = Math.max(0, Math.floor((rect.y * scale + y) * ratio));
+    const right = Math.ceil(((rect.x + rect.w) * scale + x) * ratio);
+    const bottom = Math.ceil(((rect.y + rect.h) * scale + y) * ratio);
+    if (right <= left || bottom <= top) return;
+    context.save();
+    context.setTransform(1, 0, 0, 1, 0, 0);
+    context.beginPath();
+    context.rect(left, top, right - left, bottom - top);
+    context.clip();
+    context.clearRect(left, top, right - left, bottom - top);
+    context.setTransform(ratio * scale, 0, 0, ratio * scale, ratio * x, ratio * y);
+    context.globalAlpha = this.look.opacity;
+    context.imageSmoothingEnabled = false;
+    // The device-pixel box reaches up to one screen pixel past rect.
+    this.overlay.drawRegion(context, inflate(rect, Math.ceil(1 / scale)));
+    context.restore();
+  };
 
   private commit(): void {
     if (this.editor?.commit()) this.callbacks.onEdit();
@@ -453,15 +496,11 @@ export class AnnotatorCanvas {
     const brush = this.tool === 'brush' || this.tool === 'eraser';
     const showRing =
       brush && this.hover !== null && this.gesture?.kind !== 'pan' && !this.spaceHeld;
-    this.ring.visible(showRing);
-    this.ringDark.visible(showRing);
+    this.ring.style.display = showRing ? 'block' : 'none';
     if (showRing && this.hover) {
-      const at = toImage(this.view, this.hover);
-      const radius = Math.max(0.5, this.brushSize / 2);
-      for (const ring of [this.ring, this.ringDark]) {
-        ring.position(at);
-        ring.radius(radius);
-      }
+      const diameter = Math.max(1, this.brushSize * this.view.scale);
+      this.ring.style.width = this.ring.style.height = `${diameter}px`;
+      this.ring.style.transform = `translate(${this.hover.x - diameter / 2}px, ${this.hover.y - diameter / 2}px)`;
     }
     const gesture = this.gesture;
     const points =
@@ -470,6 +509,8 @@ export class AnnotatorCanvas {
         : this.polygon && this.hover
           ? [...this.polygon.points, toImage(this.view, this.hover)]
           : (this.polygon?.points ?? null);
+    // Only a polygon in progress needs the preview layer redrawn.
+    if (points === null && !this.outlinePath.visible()) return;
     this.outlinePath.visible(points !== null);
     if (points) {
       this.outlinePath.points(points.flatMap((p) => [p.x, p.y]));
@@ -491,6 +532,8 @@ export class AnnotatorCanvas {
   }
 
   private reportCursor(): void {
+    // Not while painting or panning: a status bar relayout per frame costs latency.
+    if (this.gesture) return;
     if (this.cursorFrame) return;
     this.cursorFrame = requestAnimationFrame(() => {
       this.cursorFrame = 0;

@@ -74,6 +74,18 @@ export class MaskOverlay {
     }
   }
 
+  /**
+   * Draws the tiles under rect (image pixels) on a context already transformed to image
+   * space and clipped; the stroke path uses it to refresh only the screen area it changed.
+   */
+  drawRegion(context: CanvasRenderingContext2D, rect: Rect): void {
+    for (const tile of this.tiles) {
+      if (!isEmpty(intersect(rect, tile.rect))) {
+        context.drawImage(tile.context.canvas, tile.rect.x, tile.rect.y);
+      }
+    }
+  }
+
   destroy(): void {
     this.group.destroy();
   }
