@@ -81,7 +81,9 @@ class HttpError extends Error {
 export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const { ctx } = options;
   const rendererDir =
-    options.rendererDir === undefined ? DEFAULT_RENDERER_DIR : options.rendererDir;
+    options.rendererDir === undefined
+      ? DEFAULT_RENDERER_DIR
+      : options.rendererDir && resolve(options.rendererDir);
   const token = randomBytes(24).toString('base64url');
   const tokenBytes = Buffer.from(token);
   let port = 0;

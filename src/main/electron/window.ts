@@ -56,6 +56,8 @@ export function createWindow(options: WindowOptions): BrowserWindow {
     },
   });
   window.once('ready-to-show', () => window.show());
+  // A page that cannot load shows Chromium's error page rather than no window at all.
+  window.webContents.once('did-fail-load', () => window.show());
   window.webContents.setWindowOpenHandler(({ url }) => {
     if (url.startsWith('https://')) void shell.openExternal(url);
     return { action: 'deny' };
