@@ -11,6 +11,7 @@ import { decodeImage, encodePng } from '../images/decode';
 import type { Db } from '../store/database';
 import { getStoredImage } from '../store/images';
 import { listRunImages, replaceRunImages, type RunImageRow } from '../store/runs';
+import { initBackend } from './backend';
 import { hasSavedModel, loadWeightsInto } from './checkpoint';
 import {
   assembleBatch,
@@ -186,6 +187,7 @@ export async function evaluateRun(
     config.seed,
     config.validationFraction,
   )[split];
+  await initBackend(config.backend);
   const model = buildModel({ ...config, channels: 3, seed: config.seed });
   try {
     await loadWeightsInto(model, weights);

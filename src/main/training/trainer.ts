@@ -18,6 +18,7 @@ import {
   updateRun,
 } from '../store/runs';
 import { initBackend } from './backend';
+import { BatchNormCalibrator } from './batch-norm';
 import {
   loadCheckpoint,
   saveCheckpoint,
@@ -180,6 +181,7 @@ class Session {
     this.updated(getRun(db, runId));
 
     const lossFn = getLoss(config.loss);
+    const calibrator = new BatchNormCalibrator(model);
     // Fixed order: Adam keys its moments by position in this list (see checkpoint.ts).
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const batches = Math.ceil(train.length / config.batchSize);
@@ -228,6 +230,8 @@ class Session {
         await breathe();
       }
 
+      // Chunks of one batch: the statistics training normalised with (see batch-norm.ts).
+      await calibrator.calibrate(train, config.size, config.batchSize);
       const scored = await this.validate(model, validation, lossFn);
       const seconds = (performance.now() - epochStart) / 1000;
       secondsPerEpoch = secondsPerEpoch === null ? seconds : 0.7 * secondsPerEpoch + 0.3 * seconds;

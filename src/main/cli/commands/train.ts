@@ -1,0 +1,239 @@
+// `jaccard train --dataset <name> [--loss iou] ... | --resume <run id>`: trains in this
+// process (no engine needed) and records the run like the app does. Ctrl+C stops after
+// the current batch and leaves the run cancelled, resumable with --resume.
+import { trainConfigSchema } from '../../../shared/api/runs';
+import type { EpochMetrics, Run, TrainProgress } from '../../../shared/domain';
+import { BACKEND_IDS, BACKEND_LABELS, LOSS_IDS, MODEL_IDS } from '../../../shared/ids';
+import { createRun, defaultRunName, getRun, markDeadRunsInterrupted } from '../../store/runs';
+import { trainRun } from '../../training/trainer';
+import { openContext, UsageError, type Command, type CommandArgs } from '../command';
+import { datasetIdOf, duration } from './runs';
+
+/** Flags that set a TrainConfig field, and the field each sets. */
+const CONFIG_FLAGS = {
+  loss: 'loss',
+  model: 'model',
+  size: 'size',
+  epochs: 'epochs',
+  batch: 'batchSize',
+  lr: 'learningRate',
+  seed: 'seed',
+  validation: 'validationFraction',
+  patience: 'patience',
+  filters: 'baseFilters',
+  depth: 'depth',
+  backend: 'backend',
+} as const;
+const NUMERIC = new Set([
+  'size',
+  'epochs',
+  'batch',
+  'lr',
+  'seed',
+  'validation',
+  'patience',
+  'filters',
+  'depth',
+]);
+
+export const trainCommand: Command = {
+  usage: 'train --dataset <name or id> [options] | train --resume <run id>',
+  summary: 'Train a segmentation network on a dataset and store the run (Ctrl+C stops, resumable).',
+  options: {
+    dataset: { type: 'string', description: 'the dataset to train on (name or id)' },
+    loss: { type: 'string', description: `${LOSS_IDS.join(' | ')} (default iou)` },
+    model: { type: 'string', description: `${MODEL_IDS.join(' | ')} (default unet)` },
+    size: {
+      type: 'string',
+      description: 'square input side in pixels, a multiple of 16 (default 128)',
+    },
+    epochs: { type: 'string', description: 'passes over the training images (default 30)' },
+    batch: { type: 'string', description: 'images per step (default 8)' },
+    lr: { type: 'string', description: 'Adam learning rate (default 0.001)' },
+    seed: {
+      type: 'string',
+      description: 'seed for split, initial weights, shuffling, augmentation (default 1)',
+    },
+    validation: {
+      type: 'string',
+      description: 'fraction of train held out for early stopping (default 0.2)',
+    },
+    patience: {
+      type: 'string',
+      description: 'epochs without a better validation IoU before stopping; 0 never (default 10)',
+    },
+    filters: { type: 'string', description: 'filters of the first level (default 16)' },
+    depth: { type: 'string', description: 'resolution levels (default 4)' },
+    'no-augment': { type: 'boolean', description: 'no flips, rotations or brightness changes' },
+    'no-batchnorm': { type: 'boolean', description: 'no batch normalisation' },
+    backend: {
+      type: 'string',
+      description: `force ${BACKEND_IDS.join(' | ')} (default: fastest that loads)`,
+    },
+    name: { type: 'string', description: 'a name for the run' },
+    resume: {
+      type: 'string',
+      description: 'continue an interrupted or cancelled run from its last checkpoint',
+    },
+  },
+  async run(args) {
+    const ctx = openContext(args.dataDir);
+    const controller = new AbortController();
+    let interrupts = 0;
+    const onSigint = () => {
+      interrupts += 1;
+      if (interrupts > 1) process.exit(130);
+      process.stderr.write(
+        '\nStopping after this batch (Ctrl+C again quits at once; the run resumes from its last epoch).\n',
+      );
+      controller.abort();
+    };
+    process.on('SIGINT', onSigint);
+    try {
+      markDeadRunsInterrupted(ctx.db);
+      const runId = args.values.resume !== undefined ? resumeId(args) : newRun(ctx, args).id;
+      const output = args.json ? jsonOutput() : textOutput(getRun(ctx.db, runId));
+      const run = await trainRun({
+        db: ctx.db,
+        dataDir: args.dataDir,
+        runId,
+        signal: controller.signal,
+        events: output,
+      });
+      output.end(run);
+      if (run.status === 'failed') process.exitCode = 1;
+      if (run.status === 'cancelled') process.exitCode = 130;
+    } finally {
+      process.off('SIGINT', onSigint);
+      ctx.db.close();
+      exitEvenIfHeld();
+    }
+  },
+};
+
+/**
+ * The threaded wasm backend leaves a MessagePort open that keeps Node running after the
+ * work is done; exit shortly after the command returns (with its exit code) if nothing
+ * else has ended the process by then. The timer itself holds nothing open.
+ */
+function exitEvenIfHeld(): void {
+  setTimeout(() => process.exit(), 500).unref();
+}
+
+function resumeId({ values }: CommandArgs): number {
+  const given = [
+    'dataset',
+    'name',
+    'no-augment',
+    'no-batchnorm',
+    ...Object.keys(CONFIG_FLAGS),
+  ].filter((flag) => values[flag] !== undefined);
+  if (given.length) {
+    throw new UsageError(
+      `--resume continues a run with its own settings; drop --${given.join(', --')}.`,
+    );
+  }
+  const id = Number(values.resume);
+  if (!Number.isInteger(id) || id <= 0)
+    throw new UsageError(`--resume: "${values.resume}" is not a run id.`);
+  return id;
+}
+
+function newRun(ctx: ReturnType<typeof openContext>, { values }: CommandArgs): Run {
+  if (typeof values.dataset !== 'string')
+    throw new UsageError('say which dataset to train on: --dataset <name or id>.');
+  const input: Record<string, unknown> = { datasetId: datasetIdOf(ctx, values.dataset) };
+  for (const [flag, field] of Object.entries(CONFIG_FLAGS)) {
+    const value = values[flag];
+    if (value === undefined) continue;
+    input[field] = NUMERIC.has(flag) ? Number(value) : value;
+  }
+  if (values['no-augment']) input.augment = false;
+  if (values['no-batchnorm']) input.batchNorm = false;
+  const parsed = trainConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = String(issue.path[0]);
+    const flag = Object.entries(CONFIG_FLAGS).find(([, f]) => f === field)?.[0] ?? field;
+    throw new UsageError(`--${flag}: ${issue.message}`);
+  }
+  const config = parsed.data;
+  const name =
+    typeof values.name === 'string' && values.name.trim()
+      ? values.name.trim()
+      : defaultRunName(config);
+  return createRun(ctx.db, { config, name });
+}
+
+interface Output {
+  progress(p: TrainProgress): void;
+  updated(run: Run): void;
+  epoch(runId: number, m: EpochMetrics): void;
+  end(run: Run): void;
+}
+
+/** One JSON object per line: progress, epoch, and the final run. */
+function jsonOutput(): Output {
+  const line = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
+  return {
+    progress: (progress) => line({ event: 'progress', ...progress }),
+    updated: () => undefined,
+    epoch: (runId, metrics) => line({ event: 'epoch', runId, ...metrics }),
+    end: (run) => line({ event: 'end', run }),
+  };
+}
+
+function textOutput(run: Run): Output {
+  const c = run.config;
+  const tty = process.stderr.isTTY;
+  process.stdout.write(
+    `Run ${run.id} "${run.name}" on ${run.datasetName}: ${c.model}, ${c.loss} loss, ${c.size}px, ` +
+      `${c.epochs} epochs, batch ${c.batchSize}, lr ${c.learningRate}, seed ${c.seed}\n`,
+  );
+  let backendShown = false;
+  return {
+    updated(r) {
+      if (backendShown || !r.backend) return;
+      backendShown = true;
+      process.stdout.write(`Backend: ${BACKEND_LABELS[r.backend]} (${r.backend})\n`);
+    },
+    progress(p) {
+      if (!tty) return;
+      const eta = p.etaSeconds === null ? '' : `, ${duration(p.etaSeconds)} left`;
+      const what =
+        p.phase === 'training'
+          ? `epoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} ${p.imagesPerSecond.toFixed(1)} img/s${eta}`
+          : p.phase === 'evaluating'
+            ? `evaluating test images ${p.batch}/${p.batches}`
+            : p.phase;
+      process.stderr.write(`\r\x1b[K${what}`);
+    },
+    epoch(_runId, m) {
+      if (tty) process.stderr.write('\r\x1b[K');
+      process.stdout.write(
+        `epoch ${String(m.epoch).padStart(3)}  loss ${m.trainLoss.toFixed(4)}  val loss ${m.valLoss.toFixed(4)}  ` +
+          `val IoU ${m.valIou.toFixed(4)}  ${m.imagesPerSecond.toFixed(1)} img/s  ${m.seconds.toFixed(1)} s\n`,
+      );
+    },
+    end(r) {
+      if (tty) process.stderr.write('\r\x1b[K');
+      const took = `${duration(r.durationSeconds)} on ${r.backend ?? 'no backend'}`;
+      if (r.status === 'finished') {
+        const t = r.test;
+        process.stdout.write(
+          t
+            ? `Finished run ${r.id} in ${took}: test IoU ${t.iou.toFixed(4)}, Dice ${t.dice.toFixed(4)}, ` +
+                `accuracy ${t.accuracy.toFixed(4)}, precision ${t.precision.toFixed(4)}, recall ${t.recall.toFixed(4)} ` +
+                `(best validation IoU ${r.bestValIou?.toFixed(4) ?? '-'})\n`
+            : `Finished run ${r.id} in ${took}; the dataset has no test images to evaluate.\n`,
+        );
+      } else if (r.status === 'cancelled') {
+        process.stdout.write(
+          `Stopped run ${r.id} after epoch ${r.epochsDone}. Continue with: jaccard train --resume ${r.id}\n`,
+        );
+      } else {
+        process.stderr.write(`Run ${r.id} ${r.status}: ${r.error ?? 'no reason recorded'}\n`);
+      }
+    },
+  };
+}
