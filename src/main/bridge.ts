@@ -112,8 +112,9 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       if (!hasToken(bearer(req))) throw unauthorized();
       const input = parseBody(await readBody(req));
       const reply = await invoke(ctx, decodePath(path.slice(5)), input);
-      const status = 'error' in reply ? STATUS[reply.error.code] : 200;
-      return send(res, status, 'application/json', encodeWire(reply));
+      // An answered call is a successful exchange even when the answer is an error: HTTP
+      // statuses stay for transport faults, so browsers don't log a user's typo as one.
+      return send(res, 200, 'application/json', encodeWire(reply));
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       throw new HttpError(405, 'invalid', 'Only GET is served here.');
