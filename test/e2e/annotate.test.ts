@@ -39,7 +39,7 @@ describe('Annotator', () => {
       .extractChannel(0)
       .raw()
       .toBuffer({ resolveWithObject: true });
-    return { at: (x: number, y: number) => data[y * info.width + x]!, width: info.width };
+    return { data, at: (x: number, y: number) => data[y * info.width + x]!, width: info.width };
   }
 
   /** The image pixel under a screen point, as the status bar reports it. */
@@ -151,6 +151,70 @@ describe('Annotator', () => {
     expect((await pixelAt(box.x + box.width / 2, y)).mask).toBe(true);
     const revisions = await history(images[0]!.id);
     expect(revisions.at(-1)!.foreground).toBeGreaterThan(revisions[2]!.foreground);
+  });
+
+  it('fills a clicked polygon and flips it back with flood fill', async () => {
+    const box = (await canvas().boundingBox())!;
+    const [cx, top] = [box.x + box.width / 2, box.y + box.height / 2 - 150];
+    await page.keyboard.press('p');
+    for (const [dx, dy] of [
+      [-40, 0],
+      [40, 0],
+      [40, 60],
+      [-40, 60],
+    ] as const) {
+      await page.mouse.click(cx + dx, top + dy);
+    }
+    await page.keyboard.press('Enter');
+    await expect.poll(() => status().innerText(), SLOW).toBe('Saved · revision 5');
+    expect((await pixelAt(cx, top + 30)).mask).toBe(true);
+    await page.keyboard.press('f');
+    await page.mouse.click(cx, top + 30);
+    await expect.poll(() => status().innerText(), SLOW).toBe('Saved · revision 6');
+    expect((await pixelAt(cx, top + 30)).mask).toBe(false);
+    const [, , , , fifth, sixth] = await history(images[0]!.id);
+    expect(fifth!.foreground).toBeGreaterThan(sixth!.foreground);
+  });
+
+  it('keeps undo when switching images and back', async () => {
+    await page.keyboard.press('ArrowRight');
+    await waitForImage(images[1]!.id);
+    expect(await status().innerText()).toBe('No mask yet');
+    await page.keyboard.press('ArrowLeft');
+    await waitForImage(images[0]!.id);
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => status().innerText(), SLOW).toBe('Saved · revision 7');
+    const revisions = await history(images[0]!.id);
+    expect(revisions[6]!.foreground).toBe(revisions[4]!.foreground);
+  });
+
+  it('reverts to an older revision as a new one', async () => {
+    await page.getByRole('button', { name: 'Revisions…' }).click();
+    const dialog = page.getByRole('dialog', { name: /Mask revisions/ });
+    await dialog
+      .getByRole('listitem')
+      .filter({ hasText: 'Revision 1' })
+      .getByRole('button', { name: 'Revert to this' })
+      .click();
+    await expect.poll(() => dialog.count()).toBe(0);
+    await expect.poll(() => status().innerText(), SLOW).toBe('Saved · revision 8');
+    const revisions = await history(images[0]!.id);
+    expect(revisions[7]!.foreground).toBe(revisions[0]!.foreground);
+    await app.screenshot(page, 'annotate');
+  });
+
+  it('exports the masks as 0/255 PNGs into a typed folder', async () => {
+    const target = join(folder, 'export');
+    await page.getByRole('button', { name: 'Export…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Export masks' });
+    await dialog.getByLabel('Folder path').fill(target);
+    await dialog.getByRole('button', { name: 'Export', exact: true }).click();
+    await dialog.getByText(`Wrote 1 mask to ${target}.`).waitFor();
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    const exported = await sharp(join(target, '1.png')).extractChannel(0).raw().toBuffer();
+    const stored = await storedMask((await history(images[0]!.id))[7]!);
+    expect(new Set(exported)).toEqual(new Set([0, 255]));
+    expect(Buffer.compare(exported, stored.data)).toBe(0);
   });
 
   it('steps to the next image and skips masked ones with the filter', async () => {
