@@ -5,6 +5,7 @@ import { calls, isMethod, type Method, type Output, type ParsedInput } from '../
 import type { AppContext } from '../context';
 import { compareHandlers } from './compare';
 import { datasetHandlers } from './datasets';
+import { experimentHandlers } from './experiments';
 import { runHandlers } from './runs';
 import { systemHandlers } from './system';
 
@@ -22,6 +23,7 @@ const handlers: Handlers = {
   ...runHandlers,
   ...systemHandlers,
   ...compareHandlers,
+  ...experimentHandlers,
 };
 
 export async function dispatch(ctx: AppContext, method: string, rawInput: unknown): Promise<unknown> {

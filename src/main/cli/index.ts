@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./commands/serve')).serveCommand,
   engine: async () => (await import('./commands/engine')).engineCommand,
   compare: async () => (await import('./commands/compare')).compareCommand,
+  experiment: async () => (await import('./commands/experiment')).experimentCommand,
 };
 
 const GLOBAL_OPTIONS: Record<string, OptionSpec> = {

@@ -149,4 +149,17 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE run_images_v2 RENAME TO run_images;
   CREATE INDEX images_dataset ON images(dataset_id);
   `,
+
+  /* 3: experiments: a grid of runs (datasets x models x losses x seeds) sharing one
+     training protocol. Its runs carry group_id 'experiment-<id>'; the grid is the one
+     last asked for, so a later, larger grid reuses the cells already trained. */ `
+  CREATE TABLE experiments (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    protocol TEXT NOT NULL UNIQUE,
+    grid TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ')),
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ'))
+  );
+  `,
 ];

@@ -5,11 +5,18 @@ import { compareCalls } from './compare';
 import type { CallSpec } from './contract';
 import { datasetCalls } from './datasets';
 import type { ApiEvents, EventName } from './events';
+import { experimentCalls } from './experiments';
 import type { MediaPath } from './media';
 import { runCalls } from './runs';
 import { systemCalls } from './system';
 
-export const calls = { ...systemCalls, ...datasetCalls, ...runCalls, ...compareCalls };
+export const calls = {
+  ...systemCalls,
+  ...datasetCalls,
+  ...runCalls,
+  ...compareCalls,
+  ...experimentCalls,
+};
 
 export type Calls = typeof calls;
 export type Method = keyof Calls;

@@ -1,0 +1,34 @@
+// Experiments from the app: the engine plans the grid and queues every unfinished cell
+// on its run manager, which trains them one after another like any other run.
+import type { experimentCalls } from '../../shared/api/experiments';
+import { planExperiment } from '../experiment/plan';
+import { createCellRun, describeExperiment, listExperimentRecords } from '../experiment/store';
+import { experimentDetail } from '../experiment/summary';
+import { getRun, markDeadRunsInterrupted, RESUMABLE, transitionRun } from '../store/runs';
+import { runManager } from '../training/run-manager';
+import type { Handlers } from './index';
+
+export const experimentHandlers: Handlers<keyof typeof experimentCalls> = {
+  'experiments.start': async (input, ctx) => {
+    const manager = runManager(ctx);
+    markDeadRunsInterrupted(ctx.db);
+    const { record, cells } = await planExperiment(ctx, input);
+    for (const cell of cells) {
+      const run = cell.run ?? createCellRun(ctx.db, record, cell);
+      // Cut-short cells resume from their checkpoints, as runs.resume does.
+      if (RESUMABLE.includes(run.status)) {
+        transitionRun(ctx.db, run.id, RESUMABLE, { status: 'queued', error: null });
+      }
+      const now = getRun(ctx.db, run.id);
+      if (now.status !== 'queued') continue;
+      ctx.events.emit('run.updated', now);
+      manager.enqueue(now.id);
+    }
+    return experimentDetail(ctx, record.id);
+  },
+
+  'experiments.list': (_input, ctx) =>
+    listExperimentRecords(ctx.db).map((record) => describeExperiment(ctx.db, record)),
+
+  'experiments.get': ({ id }, ctx) => experimentDetail(ctx, id),
+};

@@ -1,0 +1,272 @@
+// `jaccard experiment --datasets face,eyes --models unet,tiramisu --losses iou,bce --seeds 5
+// [--size 128] [--epochs N] [--parallel N] [--report out.html] [--sparsity-sweep face]`:
+// the paper's experiment as a resumable grid of stored runs, with a report. Running the
+// same command again skips finished cells and resumes cut-short ones; Ctrl+C stops every
+// trainer after its batch.
+import { resolve } from 'node:path';
+import {
+  DEFAULT_SWEEP_LEVELS,
+  experimentRequestSchema,
+  type ExperimentRequest,
+  type GroupSummary,
+} from '../../../shared/api/experiments';
+import { formatDifference, formatMeanSd, formatP } from '../../../shared/charts';
+import type { TestOutcome } from '../../../shared/api/compare';
+import { BACKEND_IDS, LOSS_IDS, MODEL_IDS } from '../../../shared/ids';
+import { writeFileAtomic } from '../../files';
+import { planExperiment } from '../../experiment/plan';
+import { experimentReport } from '../../experiment/report';
+import { DEFAULT_PARALLEL, runExperiment, type RunnerEvent } from '../../experiment/runner';
+import { countCells } from '../../experiment/store';
+import { summarizeGroups } from '../../experiment/summary';
+import { openContext, UsageError, type Command, type CommandArgs } from '../command';
+import { duration, table } from './runs';
+
+/** Flags that set a protocol field, and the field each sets. */
+const PROTOCOL_FLAGS = {
+  size: 'size',
+  epochs: 'epochs',
+  batch: 'batchSize',
+  lr: 'learningRate',
+  patience: 'patience',
+  validation: 'validationFraction',
+  filters: 'baseFilters',
+  depth: 'depth',
+  backend: 'backend',
+} as const;
+const TEXT_FLAGS = new Set(['backend']);
+
+export const experimentCommand: Command = {
+  usage: 'experiment --datasets <a,b> --models <m,...> --losses <l,...> --seeds <n> [options]',
+  summary:
+    'Run the paper experiment: every dataset x model x loss x seed as a stored run ' +
+    '(resumable: finished cells are skipped), then report test IoU per loss, paired tests ' +
+    'of IoU loss vs BCE, the sparsity figure and learning curves.',
+  options: {
+    datasets: { type: 'string', description: 'dataset names, comma-separated' },
+    models: { type: 'string', description: `${MODEL_IDS.join(', ')} (comma-separated)` },
+    losses: { type: 'string', description: `${LOSS_IDS.join(', ')} (comma-separated)` },
+    seeds: { type: 'string', description: 'seeds 1..n per cell (default 3)' },
+    size: { type: 'string', description: 'square input side, a multiple of 16 (default 128)' },
+    epochs: { type: 'string', description: 'epochs per run (default 30)' },
+    batch: { type: 'string', description: 'images per step (default 8)' },
+    lr: { type: 'string', description: 'Adam learning rate (default 0.001)' },
+    patience: {
+      type: 'string',
+      description: 'early stopping after this many epochs without progress; 0 never (default 10)',
+    },
+    validation: { type: 'string', description: 'fraction of train held out (default 0.2)' },
+    filters: { type: 'string', description: 'filters of the first level (default 16)' },
+    depth: { type: 'string', description: 'resolution levels (default 4)' },
+    backend: { type: 'string', description: `force ${BACKEND_IDS.join(' | ')}` },
+    parallel: {
+      type: 'string',
+      description: `trainer processes at once, sharing the cores (default ${DEFAULT_PARALLEL})`,
+    },
+    'sparsity-sweep': {
+      type: 'string',
+      description: 'derive tasks of controlled foreground fraction from this dataset and add them',
+    },
+    'sparsity-levels': {
+      type: 'string',
+      description: `their target foreground fractions (default ${DEFAULT_SWEEP_LEVELS.join(',')})`,
+    },
+    report: { type: 'string', description: 'write the HTML report here (and <name>.sparsity.svg)' },
+    name: { type: 'string', description: 'a name for the experiment' },
+  },
+  async run(args) {
+    const request = parseRequest(args);
+    const parallel = positiveInt(args.values.parallel, 'parallel') ?? DEFAULT_PARALLEL;
+    const ctx = openContext(args.dataDir);
+    const controller = new AbortController();
+    let interrupts = 0;
+    const onSigint = () => {
+      interrupts += 1;
+      if (interrupts > 1) process.exit(130);
+      process.stderr.write(
+        '\nStopping every trainer after its batch (Ctrl+C again quits at once; run the same command to resume).\n',
+      );
+      controller.abort();
+    };
+    process.on('SIGINT', onSigint);
+    try {
+      const { record } = await planExperiment(ctx, request);
+      const print = args.json ? jsonLine : textLine(record.id);
+      const result = await runExperiment(ctx, record, {
+        parallel,
+        signal: controller.signal,
+        onEvent: print,
+      });
+      const groups = await summarizeGroups(ctx, record, result.cells);
+      const written: Record<string, string> = {};
+      if (typeof args.values.report === 'string') {
+        const report = await experimentReport(ctx, record, result.cells);
+        written.report = resolve(args.values.report);
+        await writeFileAtomic(written.report, Buffer.from(report.html));
+        if (report.sparsitySvg) {
+          written.sparsityFigure = written.report.replace(/(\.html?)?$/i, '.sparsity.svg');
+          await writeFileAtomic(written.sparsityFigure, Buffer.from(report.sparsitySvg));
+        }
+      }
+      const summary = groups.map((g) => g.summary);
+      if (args.json) {
+        jsonLine({
+          event: 'summary',
+          experiment: { ...record, counts: countCells(result.cells) },
+          summary,
+          written,
+        });
+      } else {
+        process.stdout.write(`\n${summaryText(summary, record.grid.losses)}`);
+        for (const [what, path] of Object.entries(written))
+          process.stdout.write(`Wrote the ${what} to ${path}\n`);
+      }
+      if (controller.signal.aborted) process.exitCode = 130;
+      else if (result.unfinished.length) process.exitCode = 1;
+    } finally {
+      process.off('SIGINT', onSigint);
+      ctx.db.close();
+    }
+  },
+};
+
+function list(values: CommandArgs['values'], flag: string): string[] | undefined {
+  const value = values[flag];
+  if (value === undefined) return undefined;
+  const items = String(value)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (!items.length) throw new UsageError(`--${flag}: give at least one value.`);
+  return items;
+}
+
+function positiveInt(value: unknown, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`--${flag}: "${value}" is not a positive whole number.`);
+  return n;
+}
+
+function parseRequest({ values }: CommandArgs): ExperimentRequest {
+  for (const flag of ['datasets', 'models', 'losses']) {
+    if (values[flag] === undefined) throw new UsageError(`say which ${flag}: --${flag} a,b.`);
+  }
+  const protocol: Record<string, unknown> = {};
+  for (const [flag, field] of Object.entries(PROTOCOL_FLAGS)) {
+    const value = values[flag];
+    if (value !== undefined) protocol[field] = TEXT_FLAGS.has(flag) ? value : Number(value);
+  }
+  const sweep = values['sparsity-sweep'];
+  const levels = list(values, 'sparsity-levels')?.map(Number);
+  if (levels && typeof sweep !== 'string')
+    throw new UsageError('--sparsity-levels goes with --sparsity-sweep <dataset>.');
+  const input = {
+    datasets: list(values, 'datasets'),
+    models: list(values, 'models'),
+    losses: list(values, 'losses'),
+    seeds: values.seeds === undefined ? 3 : Number(values.seeds),
+    protocol,
+    sparsitySweep: typeof sweep === 'string' ? { dataset: sweep, levels } : undefined,
+    name: typeof values.name === 'string' ? values.name : undefined,
+  };
+  const parsed = experimentRequestSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const [top, sub] = issue.path.map(String);
+    const flag =
+      top === 'protocol'
+        ? (Object.entries(PROTOCOL_FLAGS).find(([, f]) => f === sub)?.[0] ?? sub)
+        : top === 'sparsitySweep'
+          ? sub === 'levels'
+            ? 'sparsity-levels'
+            : 'sparsity-sweep'
+          : top;
+    throw new UsageError(`--${flag}: ${issue.message}`);
+  }
+  return input as ExperimentRequest;
+}
+
+function jsonLine(value: RunnerEvent | Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+/** One line per event a person wants to see in a log: starts, epochs, ends. */
+function textLine(experimentId: number): (e: RunnerEvent) => void {
+  let ended = 0;
+  let total = 0;
+  return (e) => {
+    const at = () => new Date().toISOString().slice(11, 19);
+    switch (e.event) {
+      case 'plan':
+        total = e.toRun;
+        process.stdout.write(
+          `Experiment ${experimentId}: ${e.cells} cells, ${e.finished} finished, ${e.toRun} to run, ` +
+            `${e.parallel} at a time (${e.threadsPerTrainer} thread(s) each).\n`,
+        );
+        break;
+      case 'start':
+        process.stdout.write(
+          `${at()} start ${e.key} (run ${e.runId}${e.fromEpoch ? `, resuming after epoch ${e.fromEpoch}` : ''}` +
+            `${e.attempt > 1 ? `, attempt ${e.attempt}` : ''})\n`,
+        );
+        break;
+      case 'epoch':
+        process.stdout.write(
+          `${at()}   ${e.key} epoch ${e.epoch}/${e.epochs} loss ${e.trainLoss.toFixed(4)} ` +
+            `val IoU ${e.valIou.toFixed(4)} ${e.seconds.toFixed(1)} s\n`,
+        );
+        break;
+      case 'end': {
+        if (!e.retry) ended += 1;
+        const how =
+          e.status === 'finished'
+            ? `finished in ${duration(e.seconds)}, test IoU ${e.testIou?.toFixed(4) ?? '–'}`
+            : `${e.status}: ${e.error ?? 'no reason recorded'}${e.retry ? ' (retrying once)' : ''}`;
+        process.stdout.write(`${at()} [${ended}/${total}] ${e.key} (run ${e.runId}) ${how}\n`);
+        break;
+      }
+      case 'done':
+        process.stdout.write(
+          `${at()} done in ${duration(e.seconds)}: ${e.finished} cells finished` +
+            (e.unfinished.length
+              ? `, ${e.unfinished.length} not: ${e.unfinished.join(', ')}`
+              : '') +
+            '\n',
+        );
+        break;
+    }
+  };
+}
+
+function p(outcome: TestOutcome | undefined): string {
+  if (!outcome) return '-';
+  return outcome.testable ? formatP(outcome.pValue) : 'n/a';
+}
+
+function summaryText(summary: readonly GroupSummary[], losses: readonly string[]): string {
+  const rows = summary.map((g) => [
+    g.datasetName,
+    g.foreground === null ? '-' : `${(g.foreground * 100).toFixed(1)}%`,
+    g.model,
+    ...g.losses.map((l) => (l.iou ? `${formatMeanSd(l.iou)} (${l.iou.n})` : '-')),
+    formatDifference(g.iouVsBce?.acrossSeeds.meanDifference ?? null),
+    p(g.iouVsBce?.acrossSeeds.tTest),
+    formatDifference(g.iouVsBce?.acrossImages.meanDifference ?? null),
+    p(g.iouVsBce?.acrossImages.wilcoxon),
+  ]);
+  return table([
+    [
+      'DATASET',
+      'FG',
+      'MODEL',
+      ...losses.map((l) => `${l.toUpperCase()} TEST IOU`),
+      'IOU-BCE SEEDS',
+      'T-TEST',
+      'IOU-BCE IMAGES',
+      'WILCOXON',
+    ],
+    ...rows,
+  ]);
+}

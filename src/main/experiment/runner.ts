@@ -1,0 +1,249 @@
+// Runs an experiment's cells from the CLI: each cell is a stored run trained by its own
+// trainer process (training/worker.ts, the one the engine forks), up to `parallel` at
+// once. Restartable at any point:
+// - a cell whose run finished is skipped;
+// - a cell whose run was interrupted, cancelled or failed resumes from its checkpoint
+//   (the trainer's own resume path), keeping its run id and curve;
+// - a cell whose trainer fails or dies during this invocation is tried once more.
+// A run is created only when its cell starts, so an engine opened meanwhile never sees
+// queued experiment runs to pick up itself.
+import { fork, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { ExperimentCell } from '../../shared/api/experiments';
+import type { Run } from '../../shared/domain';
+import type { RunStatus } from '../../shared/ids';
+import type { AppContext } from '../context';
+import {
+  getRun,
+  INTERRUPTED_MESSAGE,
+  markDeadRunsInterrupted,
+  runPid,
+  STARTABLE,
+  transitionRun,
+} from '../store/runs';
+import type { WorkerMessage, WorkerRequest } from '../training/worker';
+import { createCellRun, experimentCells, type ExperimentRecord } from './store';
+
+const WORKER_ENTRY = fileURLToPath(new URL('../training/worker.ts', import.meta.url));
+// An absolute URL, so the worker finds tsx whatever the working directory is.
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+/** Trainers at once unless asked; see docs/results.md for the measurement behind it. */
+export const DEFAULT_PARALLEL = 1;
+/** Attempts per cell and invocation: the first, and one retry. */
+const ATTEMPTS = 2;
+
+export type RunnerEvent =
+  | {
+      event: 'plan';
+      experimentId: number;
+      cells: number;
+      finished: number;
+      toRun: number;
+      parallel: number;
+      threadsPerTrainer: number;
+    }
+  | { event: 'start'; key: string; runId: number; attempt: number; fromEpoch: number }
+  | {
+      event: 'epoch';
+      key: string;
+      runId: number;
+      epoch: number;
+      epochs: number;
+      trainLoss: number;
+      valIou: number;
+      seconds: number;
+    }
+  | {
+      event: 'end';
+      key: string;
+      runId: number;
+      status: RunStatus;
+      testIou: number | null;
+      seconds: number | null;
+      error: string | null;
+      /** It failed and goes back in the queue for its second attempt. */
+      retry: boolean;
+    }
+  | {
+      event: 'done';
+      finished: number;
+      unfinished: string[];
+      seconds: number;
+    };
+
+export interface RunnerOptions {
+  parallel?: number;
+  /** Aborting stops every trainer after its batch; their runs end cancelled (resumable). */
+  signal?: AbortSignal;
+  onEvent?: (event: RunnerEvent) => void;
+  /** How long a stopping trainer may take before it is killed. */
+  graceMs?: number;
+  /** A substitute trainer entry, for tests. */
+  workerEntry?: string;
+}
+
+export interface RunnerResult {
+  cells: ExperimentCell[];
+  /** Keys of the cells without a finished run. */
+  unfinished: string[];
+}
+
+type Store = Pick<AppContext, 'db' | 'dataDir'>;
+
+export async function runExperiment(
+  ctx: Store,
+  record: ExperimentRecord,
+  options: RunnerOptions = {},
+): Promise<RunnerResult> {
+  const started = performance.now();
+  const parallel = options.parallel ?? DEFAULT_PARALLEL;
+  const emit = options.onEvent ?? (() => undefined);
+  const threads = trainerThreads(parallel);
+  markDeadRunsInterrupted(ctx.db);
+
+  const cells = experimentCells(ctx.db, record);
+  const queue = cells.filter((c) => !c.run || STARTABLE.includes(c.run.status));
+  emit({
+    event: 'plan',
+    experimentId: record.id,
+    cells: cells.length,
+    finished: cells.filter((c) => c.run?.status === 'finished').length,
+    toRun: queue.length,
+    parallel,
+    threadsPerTrainer: threads,
+  });
+
+  const attempts = new Map<string, number>();
+  const active = new Set<ChildProcess>();
+  const stopAll = () => {
+    for (const child of active) {
+      send(child, { type: 'stop' });
+      setTimeout(() => child.kill('SIGKILL'), options.graceMs ?? 15_000).unref();
+    }
+  };
+  options.signal?.addEventListener('abort', stopAll, { once: true });
+
+  const lane = async () => {
+    for (let cell = queue.shift(); cell && !options.signal?.aborted; cell = queue.shift()) {
+      const attempt = (attempts.get(cell.key) ?? 0) + 1;
+      attempts.set(cell.key, attempt);
+      const run = cell.run ?? createCellRun(ctx.db, record, cell);
+      cell.run = run;
+      emit({ event: 'start', key: cell.key, runId: run.id, attempt, fromEpoch: run.epochsDone });
+      const spawned = spawnTrainer(ctx.dataDir, run.id, threads, options.workerEntry);
+      active.add(spawned.child);
+      spawned.onEpoch((m) =>
+        emit({
+          event: 'epoch',
+          key: cell.key,
+          runId: run.id,
+          epoch: m.epoch,
+          epochs: run.config.epochs,
+          trainLoss: m.trainLoss,
+          valIou: m.valIou,
+          seconds: m.seconds,
+        }),
+      );
+      const message = await spawned.exited;
+      active.delete(spawned.child);
+      const after = settle(ctx, run.id, spawned.child.pid);
+      cell.run = after;
+      const retry =
+        (after.status === 'failed' || after.status === 'interrupted') &&
+        attempt < ATTEMPTS &&
+        !options.signal?.aborted;
+      emit({
+        event: 'end',
+        key: cell.key,
+        runId: run.id,
+        status: after.status,
+        testIou: after.test?.iou ?? null,
+        seconds: after.durationSeconds,
+        error: after.status === 'finished' ? null : (after.error ?? message),
+        retry,
+      });
+      if (retry) queue.push(cell);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, parallel) }, lane));
+  } finally {
+    options.signal?.removeEventListener('abort', stopAll);
+  }
+
+  const final = experimentCells(ctx.db, record);
+  const unfinished = final.filter((c) => c.run?.status !== 'finished').map((c) => c.key);
+  emit({
+    event: 'done',
+    finished: final.length - unfinished.length,
+    unfinished,
+    seconds: (performance.now() - started) / 1000,
+  });
+  return { cells: final, unfinished };
+}
+
+/** Cores shared out between the trainers running at once; JACCARD_WASM_THREADS wins. */
+function trainerThreads(parallel: number): number {
+  const fromEnv = Number(process.env.JACCARD_WASM_THREADS);
+  if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
+  return Math.max(1, Math.floor(availableParallelism() / Math.max(1, parallel)));
+}
+
+function send(child: ChildProcess, request: WorkerRequest): void {
+  if (child.connected) child.send(request);
+}
+
+interface Spawned {
+  child: ChildProcess;
+  onEpoch(listener: (metrics: Extract<WorkerMessage, { type: 'epoch' }>['metrics']) => void): void;
+  /** Resolves when the process is gone, with the error it reported, if any. */
+  exited: Promise<string | null>;
+}
+
+function spawnTrainer(
+  dataDir: string,
+  runId: number,
+  threads: number,
+  entry = WORKER_ENTRY,
+): Spawned {
+  const child = fork(entry, [], {
+    execArgv: ['--import', TSX],
+    env: { ...process.env, JACCARD_WASM_THREADS: String(threads) },
+    // The trainer's own output goes to stderr: stdout carries our JSON lines.
+    stdio: ['ignore', 2, 2, 'ipc'],
+  });
+  let error: string | null = null;
+  const epochListeners: ((m: Extract<WorkerMessage, { type: 'epoch' }>['metrics']) => void)[] = [];
+  child.on('message', (message: WorkerMessage) => {
+    if (message.type === 'epoch') for (const listener of epochListeners) listener(message.metrics);
+    else if (message.type === 'error') error = message.message;
+  });
+  const exited = new Promise<string | null>((resolve) => {
+    child.on('error', (e) => {
+      error ??= `The trainer process could not start: ${e.message}`;
+      if (child.pid === undefined) resolve(error);
+    });
+    child.on('exit', (code, signal) => {
+      if (code !== 0)
+        error ??= `The trainer process ${signal ? `was killed (${signal})` : `exited with code ${code}`}.`;
+      resolve(error);
+    });
+  });
+  send(child, { type: 'start', runId, dataDir });
+  return { child, onEpoch: (listener) => epochListeners.push(listener), exited };
+}
+
+/** A run its trainer left 'running' was cut short: interrupted, resumable. */
+function settle(ctx: Store, runId: number, pid: number | undefined): Run {
+  if (pid !== undefined && runPid(ctx.db, runId) === pid) {
+    transitionRun(ctx.db, runId, ['running'], {
+      status: 'interrupted',
+      pid: null,
+      error: INTERRUPTED_MESSAGE,
+    });
+  }
+  return getRun(ctx.db, runId);
+}

@@ -1,0 +1,98 @@
+// What an experiment found, per dataset x model: pooled test IoU per loss over seeds,
+// and the paper's question, IoU loss against BCE, as paired tests across seeds and test
+// images (the Compare view's statistics, compare/compute.ts).
+import type { ComparisonResult } from '../../shared/api/compare';
+import type { ExperimentCell, ExperimentDetail, GroupSummary } from '../../shared/api/experiments';
+import type { Run } from '../../shared/domain';
+import type { LossId } from '../../shared/ids';
+import type { AppContext } from '../context';
+import { computeComparison } from '../compare/compute';
+import { mean, meanSd } from '../compare/stats';
+import { listStoredImages } from '../store/images';
+import { countCells, experimentCells, getExperimentRecord, type ExperimentRecord } from './store';
+
+type Store = Pick<AppContext, 'db' | 'dataDir'>;
+
+export interface Group {
+  summary: GroupSummary;
+  /** All finished runs of the group compared (null with fewer than two). */
+  comparison: ComparisonResult | null;
+}
+
+/** IoU loss first and BCE second: arms follow run order, so the first test is theirs. */
+function lossOrder(losses: readonly LossId[]): LossId[] {
+  const first: LossId[] = ['iou', 'bce'];
+  return [...first.filter((l) => losses.includes(l)), ...losses.filter((l) => !first.includes(l))];
+}
+
+export async function summarizeGroups(
+  ctx: Store,
+  record: ExperimentRecord,
+  cells: readonly ExperimentCell[],
+): Promise<Group[]> {
+  const groups: Group[] = [];
+  const losses = lossOrder(record.grid.losses);
+  for (const dataset of record.grid.datasets) {
+    const foreground = testForeground(ctx, dataset.id);
+    for (const model of record.grid.models) {
+      const finished = (loss: LossId): Run[] =>
+        cells
+          .filter((c) => c.datasetId === dataset.id && c.model === model && c.loss === loss)
+          .flatMap((c) => (c.run?.status === 'finished' && c.run.test ? [c.run] : []))
+          .sort((a, b) => a.config.seed - b.config.seed);
+      const runs = losses.flatMap(finished);
+      const comparison =
+        runs.length >= 2
+          ? await computeComparison(
+              ctx,
+              runs.map((r) => r.id),
+            )
+          : null;
+      groups.push({
+        summary: {
+          datasetId: dataset.id,
+          datasetName: dataset.name,
+          model,
+          foreground,
+          losses: record.grid.losses.map((loss) => {
+            const scores = finished(loss).map((r) => r.test!.iou);
+            return { loss, iou: scores.length ? meanSd(scores) : null };
+          }),
+          iouVsBce: comparison && iouVsBce(comparison),
+          runIds: runs.map((r) => r.id),
+        },
+        comparison,
+      });
+    }
+  }
+  return groups;
+}
+
+function iouVsBce(result: ComparisonResult): GroupSummary['iouVsBce'] {
+  const iou = result.arms.findIndex((a) => a.config.loss === 'iou');
+  const bce = result.arms.findIndex((a) => a.config.loss === 'bce');
+  const test = result.tests.find((t) => t.a === iou && t.b === bce);
+  return test ? { acrossSeeds: test.acrossSeeds, acrossImages: test.acrossImages } : null;
+}
+
+/**
+ * Mean foreground fraction of the test masks (of all masks when no image is stored as
+ * test): the x of the sparsity figure.
+ */
+function testForeground(ctx: Store, datasetId: number): number | null {
+  const masked = listStoredImages(ctx.db, datasetId).filter((i) => i.mask);
+  const test = masked.filter((i) => i.split === 'test');
+  return mean((test.length ? test : masked).map((i) => i.mask!.foreground));
+}
+
+export async function experimentDetail(ctx: Store, id: number): Promise<ExperimentDetail> {
+  const record = getExperimentRecord(ctx.db, id);
+  const cells = experimentCells(ctx.db, record);
+  const groups = await summarizeGroups(ctx, record, cells);
+  return {
+    ...record,
+    counts: countCells(cells),
+    cells,
+    summary: groups.map((g) => g.summary),
+  };
+}

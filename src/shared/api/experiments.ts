@@ -1,0 +1,127 @@
+// Experiments: the paper's protocol as a grid of runs, datasets x models x losses x
+// seeds, all trained with one shared protocol (size, epochs, batch, ...), plus optional
+// tasks of controlled foreground fraction derived from one dataset (the sparsity sweep).
+import { z } from 'zod';
+import type { Run } from '../domain';
+import { LOSS_IDS, MODEL_IDS, type LossId, type ModelId } from '../ids';
+import type { MeanSd, PairedSample } from './compare';
+import { call } from './contract';
+import { trainConfigSchema } from './runs';
+
+const id = z.number().int().positive();
+
+/** Every training setting but the ones the grid varies. */
+export const protocolSchema = trainConfigSchema.omit({
+  datasetId: true,
+  loss: true,
+  model: true,
+  seed: true,
+});
+export type Protocol = z.output<typeof protocolSchema>;
+
+/** Foreground fractions the sweep aims its derived tasks at, by default. */
+export const DEFAULT_SWEEP_LEVELS: readonly number[] = [0.3, 0.1, 0.03];
+
+const distinct = <T>(values: readonly T[]) => new Set(values).size === values.length;
+
+export const experimentRequestSchema = z.object({
+  /** Dataset names (or ids as text). */
+  datasets: z.array(z.string().trim().min(1)).min(1).refine(distinct, 'A dataset is listed twice.'),
+  models: z.array(z.enum(MODEL_IDS)).min(1).refine(distinct, 'A model is listed twice.'),
+  losses: z.array(z.enum(LOSS_IDS)).min(1).refine(distinct, 'A loss is listed twice.'),
+  /** Seeds 1..seeds. */
+  seeds: z.number().int().min(1).max(100),
+  protocol: protocolSchema,
+  /** Derive tasks of controlled foreground fraction from this dataset and add them. */
+  sparsitySweep: z
+    .object({
+      dataset: z.string().trim().min(1),
+      levels: z
+        .array(z.number().gt(0).lt(1))
+        .min(1)
+        .default([...DEFAULT_SWEEP_LEVELS]),
+    })
+    .optional(),
+  name: z.string().trim().min(1).max(120).optional(),
+});
+export type ExperimentRequest = z.input<typeof experimentRequestSchema>;
+
+export interface GridDataset {
+  id: number;
+  name: string;
+  /** Set on tasks the sparsity sweep derived, e.g. face eroded by 8 pixels. */
+  derivedFrom?: { dataset: string; operation: 'erode' | 'dilate'; radius: number };
+}
+
+export interface ExperimentGrid {
+  datasets: GridDataset[];
+  models: ModelId[];
+  losses: LossId[];
+  seeds: number[];
+  sparsitySweep: { dataset: string; levels: number[] } | null;
+}
+
+export interface CellCounts {
+  total: number;
+  finished: number;
+  running: number;
+  /** Not started yet, or queued. */
+  waiting: number;
+  /** Interrupted, cancelled or failed: they resume when the experiment runs again. */
+  stopped: number;
+}
+
+export interface Experiment {
+  id: number;
+  name: string;
+  protocol: Protocol;
+  grid: ExperimentGrid;
+  /** Runs carry this group id. */
+  groupId: string;
+  counts: CellCounts;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ExperimentCell {
+  /** Stable within the experiment, e.g. "face/unet/iou/seed-1". */
+  key: string;
+  datasetId: number;
+  datasetName: string;
+  model: ModelId;
+  loss: LossId;
+  seed: number;
+  /** The cell's run, once started. */
+  run: Run | null;
+}
+
+/** One dataset x model of the grid: how each loss did, and IoU loss against BCE. */
+export interface GroupSummary {
+  datasetId: number;
+  datasetName: string;
+  model: ModelId;
+  /** Mean foreground fraction of the dataset's test masks. */
+  foreground: number | null;
+  /** Pooled test IoU over seeds, per loss of the grid (null until a run finished). */
+  losses: { loss: LossId; iou: MeanSd | null }[];
+  /** IoU loss − BCE, paired by seed and by test image; null unless both have runs. */
+  iouVsBce: { acrossSeeds: PairedSample; acrossImages: PairedSample } | null;
+  /** Finished runs of the group, in the order the comparison takes them. */
+  runIds: number[];
+}
+
+export interface ExperimentDetail extends Experiment {
+  cells: ExperimentCell[];
+  summary: GroupSummary[];
+}
+
+export const experimentCalls = {
+  /**
+   * Creates the experiment (or finds the one with the same protocol), derives the
+   * sparsity tasks, and queues every cell without a finished run; the engine trains
+   * them one after another.
+   */
+  'experiments.start': call<ExperimentDetail>()(experimentRequestSchema),
+  'experiments.list': call<Experiment[]>()(z.object({})),
+  'experiments.get': call<ExperimentDetail>()(z.object({ id })),
+};

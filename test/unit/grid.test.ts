@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import {
+  canonicalProtocol,
+  cellConfig,
+  cellKey,
+  expandGrid,
+  matchRuns,
+  seedList,
+} from '../../src/main/experiment/grid';
+import { experimentRequestSchema } from '../../src/shared/api/experiments';
+import { trainConfigSchema } from '../../src/shared/api/runs';
+import type { Run, TrainConfig } from '../../src/shared/domain';
+
+const grid = {
+  datasets: [
+    { id: 1, name: 'face' },
+    { id: 2, name: 'eyes' },
+  ],
+  models: ['unet', 'tiramisu'] as const,
+  losses: ['iou', 'bce', 'lovasz'] as const,
+  seeds: seedList(3),
+};
+
+function runOf(id: number, config: Partial<TrainConfig>, status: Run['status']): Run {
+  return {
+    id,
+    name: `run ${id}`,
+    datasetId: config.datasetId ?? 1,
+    datasetName: 'face',
+    config: trainConfigSchema.parse({ datasetId: 1, ...config }),
+    status,
+    backend: null,
+    groupId: 'experiment-1',
+    epochsDone: 0,
+    bestValIou: null,
+    test: null,
+    error: null,
+    createdAt: '',
+    startedAt: null,
+    finishedAt: null,
+    durationSeconds: null,
+  };
+}
+
+describe('experiment grid', () => {
+  it('expands every dataset x model x loss x seed once, seed-major', () => {
+    const cells = expandGrid({ ...grid, models: [...grid.models], losses: [...grid.losses] });
+    expect(cells).toHaveLength(2 * 2 * 3 * 3);
+    expect(new Set(cells.map((c) => c.key)).size).toBe(cells.length);
+    // All of seed 1 before any of seed 2.
+    const seeds = cells.map((c) => c.seed);
+    expect(seeds.slice(0, 12).every((s) => s === 1)).toBe(true);
+    expect(seeds.slice(12, 24).every((s) => s === 2)).toBe(true);
+    expect(cells[0]).toEqual({
+      key: 'face/unet/iou/seed-1',
+      datasetId: 1,
+      datasetName: 'face',
+      model: 'unet',
+      loss: 'iou',
+      seed: 1,
+    });
+    expect(cells.at(-1)!.key).toBe('eyes/tiramisu/lovasz/seed-3');
+  });
+
+  it('keys cells stably by what they train', () => {
+    expect(cellKey({ datasetName: 'face-erode-8', model: 'tiramisu', loss: 'bce', seed: 4 })).toBe(
+      'face-erode-8/tiramisu/bce/seed-4',
+    );
+    // A cell's key does not depend on which other cells the grid has.
+    const small = expandGrid({ ...grid, models: ['tiramisu'], losses: ['bce'], seeds: [2] });
+    const full = expandGrid({ ...grid, models: [...grid.models], losses: [...grid.losses] });
+    for (const cell of small) expect(full.map((c) => c.key)).toContain(cell.key);
+  });
+
+  it('makes the protocol canonical: defaults filled, keys sorted, so equal settings compare equal', () => {
+    const a = canonicalProtocol({ size: 64, epochs: 5 });
+    const b = canonicalProtocol({ epochs: 5, size: 64, batchSize: 8, patience: 10 });
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+    expect(Object.keys(a)).toEqual([...Object.keys(a)].sort());
+    expect(a).toMatchObject({ size: 64, epochs: 5, batchSize: 8, augment: true });
+    expect(() => canonicalProtocol({ size: 50 })).toThrow();
+  });
+
+  it("gives each cell the protocol's config with its own dataset, model, loss and seed", () => {
+    const protocol = canonicalProtocol({ size: 64, epochs: 7 });
+    const [cell] = expandGrid({ ...grid, models: ['tiramisu'], losses: ['bce'], seeds: [5] });
+    expect(cellConfig(protocol, cell!)).toMatchObject({
+      datasetId: 1,
+      model: 'tiramisu',
+      loss: 'bce',
+      seed: 5,
+      size: 64,
+      epochs: 7,
+    });
+  });
+
+  it('matches runs to cells by their config, preferring a finished run, then the newest', () => {
+    const cells = expandGrid({ ...grid, models: ['unet'], losses: ['iou', 'bce'], seeds: [1] });
+    const runs = [
+      runOf(1, { datasetId: 1, loss: 'iou', seed: 1 }, 'finished'),
+      runOf(2, { datasetId: 1, loss: 'iou', seed: 1 }, 'failed'),
+      runOf(3, { datasetId: 2, loss: 'bce', seed: 1 }, 'interrupted'),
+      runOf(4, { datasetId: 2, loss: 'bce', seed: 1 }, 'cancelled'),
+      // Not a cell of this grid: another seed.
+      runOf(5, { datasetId: 1, loss: 'bce', seed: 9 }, 'finished'),
+    ];
+    const matched = matchRuns(cells, runs);
+    expect(matched.get('face/unet/iou/seed-1')?.id).toBe(1);
+    expect(matched.get('eyes/unet/bce/seed-1')?.id).toBe(4);
+    expect(matched.has('face/unet/bce/seed-1')).toBe(false);
+    expect(matched.size).toBe(2);
+  });
+
+  it('refuses requests with repeated or empty axes', () => {
+    const ok = {
+      datasets: ['face'],
+      models: ['unet'],
+      losses: ['iou', 'bce'],
+      seeds: 3,
+      protocol: {},
+    };
+    expect(experimentRequestSchema.safeParse(ok).success).toBe(true);
+    expect(experimentRequestSchema.safeParse({ ...ok, losses: ['iou', 'iou'] }).success).toBe(
+      false,
+    );
+    expect(experimentRequestSchema.safeParse({ ...ok, models: [] }).success).toBe(false);
+    expect(experimentRequestSchema.safeParse({ ...ok, seeds: 0 }).success).toBe(false);
+    expect(experimentRequestSchema.safeParse({ ...ok, losses: ['hinge'] }).success).toBe(false);
+  });
+});
