@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MaskRevision } from '../../src/shared/domain';
 import type { ImportReport, ImageRecord } from '../../src/shared/domain';
 import { dispatch } from '../../src/main/api';
+import { createRun, replaceRunImages, updateRun } from '../../src/main/store/runs';
+import { trainConfigSchema } from '../../src/shared/api';
 import { launchApp, repoRoot, type AppHarness } from './harness';
 
 const SOURCE = resolve(repoRoot, '../shared/datasets/fasseg-face/train/images');
@@ -66,9 +68,10 @@ describe('Annotator', () => {
 
   beforeAll(async () => {
     folder = mkdtempSync(join(tmpdir(), 'jaccard-annotate-'));
-    mkdirSync(join(folder, 'images'));
+    // Test-split images without masks: runs keep predictions of test images.
+    mkdirSync(join(folder, 'test/images'), { recursive: true });
     for (const stem of STEMS)
-      copyFileSync(join(SOURCE, `${stem}.png`), join(folder, 'images', `${stem}.png`));
+      copyFileSync(join(SOURCE, `${stem}.png`), join(folder, 'test/images', `${stem}.png`));
     app = await launchApp();
     const token = new URL(app.url).searchParams.get('token')!;
     url = (path) => `${new URL(app.url).origin}${path}?token=${encodeURIComponent(token)}`;
@@ -230,5 +233,44 @@ describe('Annotator', () => {
     expect(await help.innerText()).toContain('Fill holes in the mask');
     await page.keyboard.press('Escape');
     await expect.poll(() => help.count()).toBe(0);
+  });
+
+  it('starts a mask from a finished run’s prediction as one undoable step', async () => {
+    const image = images[2]!;
+    const { db } = app.engine.ctx;
+    const run = createRun(db, {
+      config: trainConfigSchema.parse({ datasetId: image.datasetId }),
+      name: 'e2e run',
+    });
+    updateRun(db, run.id, { status: 'finished' });
+    // Probabilities at the model's size: 0.8 on the left half, 0.15 on the right.
+    const probabilities = Buffer.alloc(64 * 64);
+    for (let y = 0; y < 64; y++) probabilities.fill(204, y * 64, y * 64 + 32);
+    for (let y = 0; y < 64; y++) probabilities.fill(38, y * 64 + 32, y * 64 + 64);
+    const file = `runs/${run.id}/e2e-prediction.png`;
+    mkdirSync(join(app.dataDir, `runs/${run.id}`), { recursive: true });
+    await sharp(probabilities, { raw: { width: 64, height: 64, channels: 1 } })
+      .png()
+      .toFile(join(app.dataDir, file));
+    const scores = { iou: 0, dice: 0, accuracy: 0, precision: 0, recall: 0 };
+    replaceRunImages(db, run.id, [{ imageId: image.id, prediction: file, ...scores }]);
+
+    await page.keyboard.press('ArrowRight');
+    await waitForImage(image.id);
+    await page.getByRole('button', { name: 'From prediction…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Start from a prediction' });
+    await dialog.getByRole('button', { name: 'Use prediction' }).click();
+    await expect.poll(() => dialog.count()).toBe(0);
+    await expect.poll(() => status().innerText(), SLOW).toBe('Saved · revision 1');
+    const [revision] = await history(image.id);
+    expect(revision!.source).toBe('prediction');
+    expect(revision!.foreground).toBeGreaterThan(0.45);
+    expect(revision!.foreground).toBeLessThan(0.55);
+    const stored = await storedMask(revision!);
+    expect([stored.at(20, 128), stored.at(160, 128)]).toEqual([255, 0]);
+
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => status().innerText(), SLOW).toBe('Saved · revision 2');
+    expect((await history(image.id))[1]!.foreground).toBe(0);
   });
 });
