@@ -62,10 +62,17 @@ class AnnotateSession {
     });
   }
 
+  /** The brush diameter in image pixels, whatever was typed into the size field. */
+  get brush(): number {
+    const size = Number(this.brushSize);
+    if (!Number.isFinite(size)) return DEFAULTS.brushSize;
+    return Math.min(BRUSH_MAX, Math.max(BRUSH_MIN, Math.round(size)));
+  }
+
   resizeBrush(factor: number): void {
-    const next = Math.round(this.brushSize * factor);
+    const next = Math.round(this.brush * factor);
     // Small brushes still change by at least one pixel per step.
-    const stepped = next === this.brushSize ? this.brushSize + Math.sign(factor - 1) : next;
+    const stepped = next === this.brush ? this.brush + Math.sign(factor - 1) : next;
     this.brushSize = Math.min(BRUSH_MAX, Math.max(BRUSH_MIN, stepped));
   }
 
