@@ -1,5 +1,5 @@
 // The annotator's canvas: a Konva stage with the photo on one layer, the mask overlay
-// on another and the cursor / polygon preview on a third, so painting redraws only the
+// on another and the polygon preview on a third, so painting redraws only (part of) the
 // mask layer and zoom/pan is one stage transform. Pointer input becomes raster edits on
 // the MaskEditor; each finished edit is one undo step and is reported through onEdit.
 import Konva from 'konva/lib/Core';
@@ -210,20 +210,23 @@ export class AnnotatorCanvas {
     this.setView(zoomAt(this.view, at, factor, Math.min(min, 1)));
   }
 
+  // Whole-mask actions wait until the mouse is up: mid-stroke they would split the stroke
+  // or change pixels under it.
+
   undo(): void {
-    this.replay(this.editor?.undo() ?? null);
+    if (this.editor && !this.gesture) this.replay(this.editor.undo());
   }
 
   redo(): void {
-    this.replay(this.editor?.redo() ?? null);
+    if (this.editor && !this.gesture) this.replay(this.editor.redo());
   }
 
   fillHoles(): void {
-    if (this.editor) this.edit(fillHoles(this.editor.mask));
+    if (this.editor && !this.gesture) this.edit(fillHoles(this.editor.mask));
   }
 
   clear(): void {
-    if (this.editor) this.edit(this.editor.mask.clear());
+    if (this.editor && !this.gesture) this.edit(this.editor.mask.clear());
   }
 
   /** Replaces the whole mask (a prediction, a revision) as one undo step; false if equal. */
@@ -455,7 +458,7 @@ export class AnnotatorCanvas {
   }
 
   private replay(rect: Rect | null): void {
-    if (!rect || this.gesture) return;
+    if (!rect) return;
     this.repaint(rect);
     this.callbacks.onEdit();
   }
