@@ -259,6 +259,8 @@ export function replaceRunImages(db: Db, runId: number, rows: readonly RunImageR
   })();
 }
 
+const stemOrder = new Intl.Collator('en', { numeric: true }).compare;
+
 export interface StoredPrediction extends ImageMetrics {
   prediction: string;
 }
@@ -268,19 +270,21 @@ export function listRunImages(db: Db, runId: number): StoredPrediction[] {
     .prepare(
       `SELECT run_images.*, images.stem FROM run_images
        JOIN images ON images.id = run_images.image_id
-       WHERE run_id = ? ORDER BY images.stem`,
+       WHERE run_id = ?`,
     )
     .all(runId) as (RunImageRow & { image_id: number; stem: string })[];
-  return rows.map((r) => ({
-    imageId: r.image_id,
-    stem: r.stem,
-    prediction: r.prediction,
-    iou: r.iou,
-    dice: r.dice,
-    accuracy: r.accuracy,
-    precision: r.precision,
-    recall: r.recall,
-  }));
+  return rows
+    .sort((a, b) => stemOrder(a.stem, b.stem))
+    .map((r) => ({
+      imageId: r.image_id,
+      stem: r.stem,
+      prediction: r.prediction,
+      iou: r.iou,
+      dice: r.dice,
+      accuracy: r.accuracy,
+      precision: r.precision,
+      recall: r.recall,
+    }));
 }
 
 export function isProcessAlive(pid: number): boolean {

@@ -7,6 +7,7 @@ import { evaluateRun } from '../../training/evaluate';
 import type { SplitName } from '../../training/data';
 import { printJson, UsageError, withContext, type Command } from '../command';
 import { table } from './runs';
+import { exitEvenIfHeld } from './train';
 
 const SPLITS: readonly SplitName[] = ['test', 'validation', 'train'];
 
@@ -36,7 +37,7 @@ export const evaluateCommand: Command = {
     const { run, evaluation } = await withContext(dataDir, async (ctx) => {
       const run = getRun(ctx.db, runId);
       return { run, evaluation: await evaluateRun(ctx.db, dataDir, run, split, threshold) };
-    });
+    }).finally(exitEvenIfHeld);
     if (json) {
       printJson({ runId, split, ...evaluation });
       return;

@@ -116,7 +116,7 @@ export const trainCommand: Command = {
  * work is done; exit shortly after the command returns (with its exit code) if nothing
  * else has ended the process by then. The timer itself holds nothing open.
  */
-function exitEvenIfHeld(): void {
+export function exitEvenIfHeld(): void {
   setTimeout(() => process.exit(), 500).unref();
 }
 

@@ -1,0 +1,108 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispatch } from '../../src/main/api';
+import { runFolders } from '../../src/main/training/run-files';
+import { runManager } from '../../src/main/training/run-manager';
+import type { RunDetail } from '../../src/shared/api';
+import type { ImageMetrics, Run } from '../../src/shared/domain';
+import { ApiError } from '../../src/shared/errors';
+import { faceFixture, tinyConfig, type Fixture } from './train-fixture';
+
+describe('runs API', () => {
+  let fx: Fixture;
+  const out = mkdtempSync(join(tmpdir(), 'jaccard-export-'));
+
+  beforeAll(async () => {
+    fx = await faceFixture({ train: 4, test: 2 });
+  });
+  afterAll(async () => {
+    await runManager(fx.ctx).close();
+    fx?.dispose();
+    rmSync(out, { recursive: true, force: true });
+  });
+
+  const call = <T>(method: string, input: unknown) => dispatch(fx.ctx, method, input) as Promise<T>;
+
+  function finished(id: number): Promise<Run> {
+    return new Promise((resolve) => {
+      const off = fx.ctx.events.onAny((event, payload) => {
+        const run = payload as Run;
+        if (
+          event === 'run.updated' &&
+          run.id === id &&
+          run.status !== 'queued' &&
+          run.status !== 'running'
+        ) {
+          off();
+          resolve(run);
+        }
+      });
+    });
+  }
+
+  it('starts a run in the worker, reports it, rescores it at any threshold, exports and deletes it', async () => {
+    const { datasetId: _omit, ...config } = tinyConfig(fx.datasetId);
+    const started = await call<Run>('runs.start', {
+      config: { datasetId: fx.datasetId, ...config },
+    });
+    expect(started.name).toBe('iou · unet 32px · seed 1');
+    const run = await finished(started.id);
+    expect(run.status).toBe('finished');
+
+    const detail = await call<RunDetail>('runs.get', { id: run.id });
+    expect(detail.epochs.map((e) => e.epoch)).toEqual([1, 2]);
+    expect(detail.backend).toBe('cpu');
+
+    const atHalf = await call<ImageMetrics[]>('runs.imageMetrics', { id: run.id });
+    expect(atHalf).toHaveLength(2);
+    const everything = await call<ImageMetrics[]>('runs.imageMetrics', {
+      id: run.id,
+      threshold: 0,
+    });
+    // At threshold 0 every pixel is foreground: recall 1, precision = foreground share.
+    expect(everything.every((m) => m.recall === 1)).toBe(true);
+
+    const renamed = await call<Run>('runs.rename', { id: run.id, name: 'first' });
+    expect(renamed.name).toBe('first');
+    await expect(call('runs.resume', { id: run.id })).rejects.toMatchObject({ code: 'conflict' });
+
+    const { folder } = await call<{ folder: string }>('runs.exportWeights', {
+      id: run.id,
+      folder: out,
+    });
+    expect(
+      JSON.parse(readFileSync(join(folder, 'model.json'), 'utf8')).weightsManifest,
+    ).toBeDefined();
+    expect(existsSync(join(folder, 'weights.bin'))).toBe(true);
+
+    await call('runs.delete', { id: run.id });
+    expect(existsSync(runFolders(fx.dataDir, run.id).root)).toBe(false);
+    await expect(call('runs.get', { id: run.id })).rejects.toBeInstanceOf(ApiError);
+  });
+
+  it('queues paired runs for a comparison and rejects a bad config with a clear message', async () => {
+    await expect(
+      call('runs.start', { config: { datasetId: fx.datasetId, size: 30 } }),
+    ).rejects.toThrow(/size/);
+    const {
+      datasetId: _omit,
+      loss: _loss,
+      seed: _seed,
+      ...config
+    } = tinyConfig(fx.datasetId, { epochs: 1 });
+    const runs = await call<Run[]>('runs.compare', {
+      config: { datasetId: fx.datasetId, ...config },
+      losses: ['iou', 'bce'],
+      seeds: [3],
+    });
+    expect(runs.map((r) => [r.config.loss, r.config.seed])).toEqual([
+      ['iou', 3],
+      ['bce', 3],
+    ]);
+    expect(new Set(runs.map((r) => r.groupId)).size).toBe(1);
+    const [a, b] = await Promise.all(runs.map((r) => finished(r.id)));
+    expect([a!.status, b!.status]).toEqual(['finished', 'finished']);
+  });
+});
