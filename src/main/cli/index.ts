@@ -12,6 +12,9 @@ import { UsageError, type Command, type CommandArgs, type OptionSpec } from './c
 const COMMANDS: Record<string, () => Promise<Command>> = {
   import: async () => (await import('./commands/import')).importCommand,
   datasets: async () => (await import('./commands/datasets')).datasetsCommand,
+  train: async () => (await import('./commands/train')).trainCommand,
+  evaluate: async () => (await import('./commands/evaluate')).evaluateCommand,
+  runs: async () => (await import('./commands/runs')).runsCommand,
   serve: async () => (await import('./commands/serve')).serveCommand,
   engine: async () => (await import('./commands/engine')).engineCommand,
   compare: async () => (await import('./commands/compare')).compareCommand,
