@@ -1,0 +1,168 @@
+// Picks and starts the tfjs backend training and inference run on. Everything imports
+// tfjs as `import * as tf from '@tensorflow/tfjs'`; @tensorflow/tfjs-node(-gpu) and
+// @tensorflow/tfjs-backend-wasm require that same package (4.22.0, pinned exactly, so npm
+// installs one @tensorflow/tfjs-core), and loading them registers their backend into
+// the one engine we use. Native TensorFlow is optional: those packages are
+// optionalDependencies and are only present where they installed.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { BACKEND_IDS, type BackendId } from '../../shared/ids';
+import { registerWasmTrainingKernels } from './wasm/index';
+import { disableWasmThreads, startWasmThreaded } from './wasm/threads';
+
+const require = createRequire(import.meta.url);
+
+const NATIVE_PACKAGES = {
+  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
+  tensorflow: '@tensorflow/tfjs-node',
+} as const;
+type NativeId = keyof typeof NATIVE_PACKAGES;
+
+/** Both native packages register their backend as 'tensorflow'; one per process. */
+let nativeLoaded: NativeId | undefined;
+
+/**
+ * Sets tf's backend: the forced one, or the first of BACKEND_IDS (fastest first) that
+ * loads. A forced backend that cannot load throws, saying why.
+ */
+export async function initBackend(forced?: BackendId): Promise<BackendId> {
+  const failures: string[] = [];
+  for (const id of forced ? [forced] : BACKEND_IDS) {
+    try {
+      await start(id);
+      return id;
+    } catch (error) {
+      failures.push(`${id}: ${(error as Error).message}`);
+    }
+  }
+  if (forced) throw new Error(`Backend '${forced}' cannot be used here. ${failures[0]}`);
+  throw new Error(`No tfjs backend could start:\n${failures.join('\n')}`);
+}
+
+/**
+ * The backends that load on this machine, fastest first. Native packages are tried in
+ * a child process, so probing never loads TensorFlow into (or pins the backend of) the
+ * caller; the answer is computed once.
+ */
+export function availableBackends(): Promise<BackendId[]> {
+  available ??= (async () => {
+    const loads = await Promise.all(BACKEND_IDS.map(loadsHere));
+    return BACKEND_IDS.filter((_, i) => loads[i]);
+  })();
+  return available;
+}
+let available: Promise<BackendId[]> | undefined;
+
+async function loadsHere(id: BackendId): Promise<boolean> {
+  switch (id) {
+    case 'tensorflow-gpu':
+    case 'tensorflow':
+      return nativeLoads(NATIVE_PACKAGES[id]);
+    case 'wasm':
+      return 'WebAssembly' in globalThis && existsSync(wasmBinary());
+    case 'cpu':
+      return true;
+  }
+}
+
+/** XNNPACK threads for the wasm backend: JACCARD_WASM_THREADS, else every core. */
+export function wasmThreadCount(): number {
+  const fromEnv = process.env.JACCARD_WASM_THREADS;
+  if (fromEnv !== undefined && fromEnv !== '') {
+    const n = Number(fromEnv);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new Error(`JACCARD_WASM_THREADS must be a positive integer, got '${fromEnv}'.`);
+    }
+    return n;
+  }
+  return os.availableParallelism();
+}
+
+async function start(id: BackendId): Promise<void> {
+  switch (id) {
+    case 'tensorflow-gpu':
+    case 'tensorflow':
+      return startNative(id);
+    case 'wasm':
+      return startWasm();
+    case 'cpu':
+      if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend did not start');
+  }
+}
+
+async function startNative(id: NativeId): Promise<void> {
+  if (nativeLoaded && nativeLoaded !== id) {
+    throw new Error(`${NATIVE_PACKAGES[nativeLoaded]} is already loaded in this process`);
+  }
+  // A variable specifier: the packages are optional and may have no types installed.
+  const specifier: string = NATIVE_PACKAGES[id];
+  try {
+    await import(specifier);
+  } catch (error) {
+    throw new Error(`${specifier} does not load (${(error as Error).message.split('\n')[0]})`);
+  }
+  nativeLoaded = id;
+  if (!(await tf.setBackend('tensorflow'))) throw new Error(`${specifier} did not start`);
+}
+
+async function startWasm(): Promise<void> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  // Explicit paths keep working when the code is bundled away from node_modules.
+  if (!wasmPathsSet) {
+    wasm.setWasmPaths(`${path.dirname(wasmBinary())}${path.sep}`);
+    wasmPathsSet = true;
+  }
+  registerWasmTrainingKernels();
+  const threads = wasmThreadCount();
+  const begin = () => withoutEmscriptenHandlers(() => tf.setBackend('wasm'));
+  if (threads > 1 && (await startWasmThreaded(wasm, threads, begin))) return;
+  disableWasmThreads(wasm);
+  if (!(await begin())) throw new Error('the wasm backend did not start');
+}
+let wasmPathsSet = false;
+
+/**
+ * Emscripten's Node glue installs process-wide 'uncaughtException' and
+ * 'unhandledRejection' handlers that rethrow; Node then prints the whole minified
+ * one-line module as the error's source line (hundreds of kilobytes) and the process's
+ * own handlers lose control. Remove what the module start added.
+ */
+async function withoutEmscriptenHandlers<T>(body: () => Promise<T>): Promise<T> {
+  const events = ['uncaughtException', 'unhandledRejection'];
+  const listeners = (event: string) => process.listeners(event as 'uncaughtException');
+  const before = new Set(events.flatMap(listeners));
+  try {
+    return await body();
+  } finally {
+    for (const event of events) {
+      for (const listener of listeners(event)) {
+        if (!before.has(listener)) process.removeListener(event, listener);
+      }
+    }
+  }
+}
+
+function wasmBinary(): string {
+  return require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm');
+}
+
+function nativeLoads(specifier: string): Promise<boolean> {
+  let resolved: string;
+  try {
+    resolved = require.resolve(specifier);
+  } catch {
+    return Promise.resolve(false);
+  }
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['-e', `require(${JSON.stringify(resolved)})`],
+      { timeout: 60_000 },
+      (error) => resolve(error === null),
+    );
+  });
+}

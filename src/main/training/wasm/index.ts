@@ -1,0 +1,25 @@
+// Kernels the wasm backend needs to train our models, fast and right. tfjs-backend-wasm
+// 4.22 has no Conv2DBackpropFilter at all; its Conv2DBackpropInput (also the forward
+// pass of every transposed convolution) is a scalar loop; its MaxPoolGrad loses the
+// gradient of windows whose maximum is <= 0. Everything else a U-Net or Tiramisu step
+// with Adam and any of our losses runs is native and matches the cpu backend.
+import * as tf from '@tensorflow/tfjs';
+import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
+import { conv2dBackpropInputConfig } from './conv2d-backprop-input';
+import { maxPoolGradConfig } from './max-pool-grad';
+
+export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
+  conv2dBackpropFilterConfig,
+  conv2dBackpropInputConfig,
+  maxPoolGradConfig,
+];
+
+/** Registers (or replaces the package's own) wasm kernels; calling it again is a no-op. */
+export function registerWasmTrainingKernels(): void {
+  for (const config of WASM_TRAINING_KERNELS) {
+    const current = tf.getKernel(config.kernelName, 'wasm');
+    if (current === config) continue;
+    if (current) tf.unregisterKernel(config.kernelName, 'wasm');
+    tf.registerKernel(config);
+  }
+}

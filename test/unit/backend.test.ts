@@ -1,0 +1,109 @@
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { afterEach, describe, expect, it } from 'vitest';
+import { availableBackends, initBackend, wasmThreadCount } from '../../src/main/training/backend';
+import { MAX_WASM_THREADS } from '../../src/main/training/wasm/threads';
+import { WASM_TRAINING_KERNELS } from '../../src/main/training/wasm';
+import { BACKEND_IDS } from '../../src/shared/ids';
+
+const require = createRequire(import.meta.url);
+
+function resolves(specifier: string, from?: string): string | undefined {
+  try {
+    return require.resolve(specifier, from ? { paths: [from] } : undefined);
+  } catch {
+    return undefined;
+  }
+}
+
+describe('availableBackends', () => {
+  it('lists what loads here, fastest first, always ending with wasm and cpu', async () => {
+    const ids = await availableBackends();
+    expect(ids).toEqual(BACKEND_IDS.filter((id) => ids.includes(id)));
+    expect(ids.slice(-2)).toEqual(['wasm', 'cpu']);
+    // Where a native package is not even installed it cannot be listed.
+    if (!resolves('@tensorflow/tfjs-node')) expect(ids).not.toContain('tensorflow');
+    if (!resolves('@tensorflow/tfjs-node-gpu')) expect(ids).not.toContain('tensorflow-gpu');
+  });
+});
+
+describe('initBackend', () => {
+  afterEach(() => {
+    delete process.env.JACCARD_WASM_THREADS;
+  });
+
+  it('starts the fastest available backend and sets it on tf, adding no error handlers', async () => {
+    const handlers = () =>
+      ['uncaughtException', 'unhandledRejection'].map((e) => process.listenerCount(e));
+    const before = handlers();
+    const [fastest] = await availableBackends();
+    expect(await initBackend()).toBe(fastest);
+    expect(tf.getBackend()).toBe(fastest === 'tensorflow-gpu' ? 'tensorflow' : fastest);
+    expect(handlers()).toEqual(before);
+  });
+
+  it('switches to a forced backend, and back', async () => {
+    expect(await initBackend('cpu')).toBe('cpu');
+    expect(tf.getBackend()).toBe('cpu');
+    expect(await initBackend('wasm')).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+  });
+
+  it('registers our training kernels for wasm, replacing the package’s own', async () => {
+    await initBackend('wasm');
+    for (const config of WASM_TRAINING_KERNELS) {
+      expect(tf.getKernel(config.kernelName, 'wasm'), config.kernelName).toBe(config);
+    }
+  });
+
+  it('runs XNNPACK on every core (up to its pool of eight)', async () => {
+    await initBackend('wasm');
+    expect(getThreadsCount()).toBe(Math.min(os.availableParallelism(), MAX_WASM_THREADS));
+  });
+
+  it.runIf(!resolves('@tensorflow/tfjs-node'))(
+    'explains why a forced native backend cannot start',
+    async () => {
+      await expect(initBackend('tensorflow')).rejects.toThrow(
+        /Backend 'tensorflow' cannot be used here.*@tensorflow\/tfjs-node does not load/,
+      );
+    },
+  );
+
+  it('reads the wasm thread count from JACCARD_WASM_THREADS', () => {
+    process.env.JACCARD_WASM_THREADS = '1';
+    expect(wasmThreadCount()).toBe(1);
+    process.env.JACCARD_WASM_THREADS = 'two';
+    expect(() => wasmThreadCount()).toThrow(/JACCARD_WASM_THREADS must be a positive integer/);
+    delete process.env.JACCARD_WASM_THREADS;
+    expect(wasmThreadCount()).toBe(os.availableParallelism());
+  });
+});
+
+describe('one tfjs-core for every backend package', () => {
+  // Backends register into the engine of the tfjs-core they require. The app imports
+  // '@tensorflow/tfjs'; the wasm and native packages must find that same tfjs-core.
+  it('resolves @tensorflow/tfjs-core to one file from tfjs and every backend package', () => {
+    const core = resolves(
+      '@tensorflow/tfjs-core',
+      path.dirname(require.resolve('@tensorflow/tfjs')),
+    );
+    expect(core).toBeDefined();
+    for (const pkg of [
+      '@tensorflow/tfjs-backend-wasm',
+      '@tensorflow/tfjs-node',
+      '@tensorflow/tfjs-node-gpu',
+    ]) {
+      const entry = resolves(pkg);
+      if (entry) expect(resolves('@tensorflow/tfjs-core', path.dirname(entry)), pkg).toBe(core);
+    }
+  });
+
+  it('has the wasm backend registered in the engine the app imports', async () => {
+    await initBackend('wasm');
+    expect(tf.findBackend('wasm')).toBe(tf.backend());
+  });
+});
