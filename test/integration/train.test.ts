@@ -98,4 +98,14 @@ describe('trainer on real face images', () => {
     expect(resumed.status).toBe('finished');
     expect(listEpochs(fx.ctx.db, run.id).map((e) => e.epoch)).toEqual([1, 2]);
   });
+
+  it('stops early when validation IoU stops improving', async () => {
+    // A learning rate this small leaves the predictions, and so the validation IoU, unchanged.
+    const config = tinyConfig(fx.datasetId, { epochs: 5, patience: 1, learningRate: 1e-12 });
+    const run = createRun(fx.ctx.db, { config, name: 'early stop' });
+    const done = await trainRun({ db: fx.ctx.db, dataDir: fx.dataDir, runId: run.id });
+    expect(done.status).toBe('finished');
+    expect(done.epochsDone).toBe(2);
+    expect(done.test).not.toBeNull();
+  });
 });

@@ -187,7 +187,9 @@ class Session {
     const batches = Math.ceil(train.length / config.batchSize);
     let secondsPerEpoch: number | null = null;
 
-    for (let epoch = this.state.epoch + 1; epoch <= config.epochs; epoch++) {
+    // Checked before each epoch too, so a run resumed after its early stop is not trained on.
+    const patient = () => config.patience === 0 || this.state.staleEpochs < config.patience;
+    for (let epoch = this.state.epoch + 1; epoch <= config.epochs && patient(); epoch++) {
       const epochStart = performance.now();
       const order = shuffled(train, deriveRng(config.seed, 'shuffle', epoch));
       const augmentRng = config.augment ? deriveRng(config.seed, 'augment', epoch) : null;
@@ -230,6 +232,7 @@ class Session {
         await breathe();
       }
 
+      const trainSeconds = (performance.now() - epochStart) / 1000;
       // Chunks of one batch: the statistics training normalised with (see batch-norm.ts).
       await calibrator.calibrate(train, config.size, config.batchSize);
       const scored = await this.validate(model, validation, lossFn);
@@ -240,7 +243,8 @@ class Session {
         trainLoss: lossSum / seen,
         valLoss: scored.loss,
         valIou: scored.iou,
-        imagesPerSecond: train.length / seconds,
+        // Training throughput; `seconds` also counts validation and the checkpoint.
+        imagesPerSecond: seen / trainSeconds,
         seconds,
       };
       const improved = this.state.bestValIou === null || scored.iou > this.state.bestValIou;
@@ -258,7 +262,6 @@ class Session {
       await saveCheckpoint(this.folders.checkpoint, model, optimizer, this.state);
       this.options.events?.epoch?.(runId, metrics);
       this.updated(updateRun(db, runId, { durationSeconds: this.state.seconds }));
-      if (config.patience > 0 && this.state.staleEpochs >= config.patience) break;
     }
 
     this.checkCancel();
