@@ -241,16 +241,16 @@ function textLine(experimentId: number): (e: RunnerEvent) => void {
 }
 
 function p(outcome: TestOutcome | undefined): string {
-  if (!outcome) return '-';
+  if (!outcome) return '–';
   return outcome.testable ? formatP(outcome.pValue) : 'n/a';
 }
 
 function summaryText(summary: readonly GroupSummary[], losses: readonly string[]): string {
   const rows = summary.map((g) => [
     g.datasetName,
-    g.foreground === null ? '-' : `${(g.foreground * 100).toFixed(1)}%`,
+    g.foreground === null ? '–' : `${(g.foreground * 100).toFixed(1)}%`,
     g.model,
-    ...g.losses.map((l) => (l.iou ? `${formatMeanSd(l.iou)} (${l.iou.n})` : '-')),
+    ...g.losses.map((l) => (l.iou ? `${formatMeanSd(l.iou)} (${l.iou.n})` : '–')),
     formatDifference(g.iouVsBce?.acrossSeeds.meanDifference ?? null),
     p(g.iouVsBce?.acrossSeeds.tTest),
     formatDifference(g.iouVsBce?.acrossImages.meanDifference ?? null),

@@ -1,0 +1,226 @@
+// The experiment end to end on tiny real data: two datasets of four face images, one
+// small U-Net, two losses, two seeds, trained by forked trainer processes.
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispatch } from '../../src/main/api';
+import { createContext, type AppContext } from '../../src/main/context';
+import { planExperiment } from '../../src/main/experiment/plan';
+import { experimentReport } from '../../src/main/experiment/report';
+import { runExperiment, type RunnerEvent } from '../../src/main/experiment/runner';
+import { importFolder } from '../../src/main/images/importer';
+import { getRun, isProcessAlive, listEpochs, listRuns, runPid } from '../../src/main/store/runs';
+import type { ExperimentDetail, ExperimentRequest } from '../../src/shared/api/experiments';
+import { repoRoot } from './train-fixture';
+
+const DATASETS = resolve(repoRoot, '../shared/datasets');
+const PROTOCOL = {
+  size: 32,
+  epochs: 2,
+  batchSize: 2,
+  baseFilters: 4,
+  depth: 3,
+  validationFraction: 0.25,
+  patience: 0,
+  backend: 'cpu',
+} as const;
+
+/** Copies the first images of a shared dataset (with masks unless told otherwise). */
+function copyDataset(
+  from: string,
+  to: string,
+  counts: { train: number; test: number },
+  masks = true,
+) {
+  for (const split of ['train', 'test'] as const) {
+    const stems = readdirSync(join(DATASETS, from, split, 'images'))
+      .sort()
+      .slice(0, counts[split]);
+    for (const kind of masks ? ['images', 'masks'] : ['images']) {
+      mkdirSync(join(to, split, kind), { recursive: true });
+      for (const stem of stems)
+        copyFileSync(join(DATASETS, from, split, kind, stem), join(to, split, kind, stem));
+    }
+  }
+}
+
+describe('jaccard experiment', () => {
+  let root: string;
+  let ctx: AppContext;
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'jaccard-experiment-'));
+    ctx = createContext(join(root, 'data'));
+    for (const [name, from] of [
+      ['face', 'fasseg-face'],
+      ['eyes', 'fasseg-eyes'],
+    ] as const) {
+      copyDataset(from, join(root, name), { train: 3, test: 1 });
+      await importFolder(ctx, { folder: join(root, name), name });
+    }
+    copyDataset('fasseg-face', join(root, 'unlabelled'), { train: 2, test: 1 }, false);
+    await importFolder(ctx, { folder: join(root, 'unlabelled'), name: 'unlabelled' });
+  });
+  afterAll(() => {
+    ctx?.db.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const request: ExperimentRequest = {
+    datasets: ['face', 'eyes'],
+    models: ['unet'],
+    losses: ['iou', 'bce'],
+    seeds: 2,
+    protocol: PROTOCOL,
+  };
+
+  it('trains every cell as a stored run, reports it, and skips finished cells when run again', async () => {
+    const { record } = await planExperiment(ctx, request);
+    const events: RunnerEvent[] = [];
+    const result = await runExperiment(ctx, record, {
+      parallel: 2,
+      onEvent: (e) => events.push(e),
+    });
+
+    expect(result.unfinished).toEqual([]);
+    expect(result.cells).toHaveLength(8);
+    const runs = result.cells.map((c) => c.run!);
+    expect(new Set(runs.map((r) => r.id)).size).toBe(8);
+    for (const [i, run] of runs.entries()) {
+      const cell = result.cells[i]!;
+      expect(run.status).toBe('finished');
+      expect(run.groupId).toBe(`experiment-${record.id}`);
+      expect(run.name).toContain(cell.key);
+      expect(run.config).toMatchObject({ ...PROTOCOL, loss: cell.loss, seed: cell.seed });
+      expect(run.datasetName).toBe(cell.datasetName);
+    }
+    expect(events.filter((e) => e.event === 'epoch')).toHaveLength(8 * 2);
+    expect(events.at(-1)).toMatchObject({ event: 'done', finished: 8, unfinished: [] });
+
+    const report = await experimentReport(ctx, record, result.cells);
+    expect(report.html).toContain('Does the gain grow when the foreground is sparse?');
+    expect(report.html).toContain('Learning curves');
+    expect(report.html).toContain('Validation IoU');
+    // Summary figure plus, per dataset, metric bars, scatter and learning curves.
+    expect(report.html.match(/<svg/g)?.length).toBeGreaterThanOrEqual(1 + 2 * 3);
+    expect(report.sparsitySvg).toMatch(/^<svg[\s\S]*face[\s\S]*<\/svg>$/);
+    expect(report.sparsitySvg).toContain('eyes');
+
+    const again: RunnerEvent[] = [];
+    const rerun = await runExperiment(ctx, record, { parallel: 2, onEvent: (e) => again.push(e) });
+    expect(again[0]).toMatchObject({ event: 'plan', cells: 8, finished: 8, toRun: 0 });
+    expect(again.some((e) => e.event === 'start')).toBe(false);
+    expect(rerun.cells.map((c) => c.run!.id)).toEqual(runs.map((r) => r.id));
+
+    // The app's view of it: the same experiment (same protocol), nothing left to queue.
+    const detail = (await dispatch(ctx, 'experiments.start', request)) as ExperimentDetail;
+    expect(detail.id).toBe(record.id);
+    expect(detail.counts).toMatchObject({ total: 8, finished: 8, waiting: 0 });
+    expect(detail.summary).toHaveLength(2);
+    for (const group of detail.summary) {
+      expect(group.losses.map((l) => l.iou?.n)).toEqual([2, 2]);
+      expect(group.iouVsBce?.acrossSeeds.n).toBe(2);
+      expect(group.iouVsBce?.acrossImages.n).toBe(1);
+    }
+    expect(await dispatch(ctx, 'experiments.list', {})).toMatchObject([
+      { id: record.id, counts: { finished: 8 } },
+    ]);
+  });
+
+  it('resumes a cell whose experiment process was killed, from its checkpoint', async () => {
+    const EPOCHS = 4;
+    const dataDir = ctx.dataDir;
+    const cli = spawn(
+      process.execPath,
+      [
+        join(repoRoot, 'bin/jaccard.js'),
+        'experiment',
+        ...['--datasets', 'face', '--models', 'unet', '--losses', 'iou', '--seeds', '1'],
+        ...[
+          '--size',
+          '32',
+          '--epochs',
+          String(EPOCHS),
+          '--batch',
+          '2',
+          '--filters',
+          '4',
+          '--depth',
+          '3',
+        ],
+        ...['--validation', '0.25', '--patience', '0', '--backend', 'cpu', '--parallel', '1'],
+        ...['--db', join(dataDir, 'jaccard.db'), '--json'],
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const lines = createInterface({ input: cli.stdout });
+    let runId = 0;
+    for await (const line of lines) {
+      const event = JSON.parse(line) as RunnerEvent;
+      if (event.event === 'epoch') {
+        runId = event.runId;
+        cli.kill('SIGKILL');
+        break;
+      }
+    }
+    expect(runId).toBeGreaterThan(0);
+    // The orphaned trainer dies with its parent (or notices and marks the run
+    // interrupted); either way the row must not say finished, and the next run resumes it.
+    const pid = runPid(ctx.db, runId);
+    const deadline = Date.now() + 30_000;
+    while (pid !== null && isProcessAlive(pid) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const cut = getRun(ctx.db, runId);
+    expect(['running', 'interrupted']).toContain(cut.status);
+    expect(cut.epochsDone).toBeGreaterThanOrEqual(1);
+    expect(cut.epochsDone).toBeLessThan(EPOCHS);
+
+    const { record } = await planExperiment(ctx, {
+      datasets: ['face'],
+      models: ['unet'],
+      losses: ['iou'],
+      seeds: 1,
+      protocol: { ...PROTOCOL, epochs: EPOCHS },
+    });
+    const events: RunnerEvent[] = [];
+    const result = await runExperiment(ctx, record, { onEvent: (e) => events.push(e) });
+    expect(events.find((e) => e.event === 'start')).toMatchObject({
+      runId,
+      fromEpoch: cut.epochsDone,
+      attempt: 1,
+    });
+    expect(result.unfinished).toEqual([]);
+    expect(result.cells[0]!.run!.id).toBe(runId);
+    expect(listEpochs(ctx.db, runId).map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
+    expect(listRuns(ctx.db).filter((r) => r.groupId === record.groupId)).toHaveLength(1);
+  });
+
+  it('tries a failing cell once more, then reports it unfinished', async () => {
+    const { record } = await planExperiment(ctx, {
+      ...request,
+      datasets: ['unlabelled'],
+      losses: ['iou'],
+      seeds: 1,
+      protocol: { ...PROTOCOL, epochs: 3 },
+    });
+    const events: RunnerEvent[] = [];
+    const result = await runExperiment(ctx, record, { onEvent: (e) => events.push(e) });
+    const ends = events.filter((e) => e.event === 'end');
+    expect(ends.map((e) => [e.status, e.retry])).toEqual([
+      ['failed', true],
+      ['failed', false],
+    ]);
+    expect(ends[0]!.error).toMatch(/no masked images/);
+    expect(result.unfinished).toEqual(['unlabelled/unet/iou/seed-1']);
+  });
+
+  it('names a missing dataset and how to import it', async () => {
+    await expect(planExperiment(ctx, { ...request, datasets: ['face', 'lips'] })).rejects.toThrow(
+      /no dataset named "lips".*jaccard import/,
+    );
+  });
+});
