@@ -5,6 +5,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Run } from '../../shared/domain';
+import type { RunStatus } from '../../shared/ids';
 import { ApiError } from '../../shared/errors';
 import type { AppContext } from '../context';
 import {
@@ -31,6 +32,8 @@ interface Active {
   child: ChildProcess;
   /** Set by stop(): the user asked, so a kill ends the run 'cancelled'. */
   stopping: boolean;
+  /** The worker has spoken, so it claimed the run: a 'queued' row is no longer its own. */
+  reported: boolean;
   killTimer?: NodeJS.Timeout;
   exited: Promise<void>;
   markExited: () => void;
@@ -148,13 +151,16 @@ export class RunManager {
     });
     let markExited!: () => void;
     const exited = new Promise<void>((resolve) => (markExited = resolve));
-    const active: Active = { runId, child, stopping: false, exited, markExited };
+    const active: Active = { runId, child, stopping: false, reported: false, exited, markExited };
     this.active = active;
     // The row names the worker before it has loaded anything, so a worker killed while
     // it starts up is still recognised as gone.
     updateRun(this.ctx.db, runId, { pid: child.pid ?? null });
 
-    child.on('message', (message: WorkerMessage) => this.relay(message));
+    child.on('message', (message: WorkerMessage) => {
+      active.reported = true;
+      this.relay(message);
+    });
     child.on('error', (error) => {
       // Spawn failures never reach 'exit' with a pid; settle the run here.
       if (child.pid === undefined)
@@ -192,12 +198,12 @@ export class RunManager {
     if (this.active !== active) return;
     clearTimeout(active.killTimer);
     this.active = null;
+    // A worker that died before its first message never claimed the run, which is then
+    // still 'queued'; once it has, a 'queued' row was queued again by someone else.
+    const from: RunStatus[] = active.reported ? ['running'] : ['running', 'queued'];
     const settled = active.stopping
-      ? transitionRun(this.ctx.db, active.runId, ['running', 'queued'], {
-          status: 'cancelled',
-          pid: null,
-        })
-      : transitionRun(this.ctx.db, active.runId, ['running', 'queued'], {
+      ? transitionRun(this.ctx.db, active.runId, from, { status: 'cancelled', pid: null })
+      : transitionRun(this.ctx.db, active.runId, from, {
           status: 'interrupted',
           pid: null,
           error: reason,
