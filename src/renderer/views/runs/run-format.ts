@@ -1,0 +1,80 @@
+// How runs read in the Train, Runs and Compare views.
+import type { Run, TrainConfig, TrainProgress } from '../../../shared/domain';
+import { BACKEND_LABELS, type BackendId, type ModelId, type RunStatus } from '../../../shared/ids';
+
+export const MODEL_LABELS: Record<ModelId, string> = {
+  unet: 'U-Net',
+  tiramisu: 'Tiramisu (FC-DenseNet)',
+};
+
+export const STATUS_LABELS: Record<RunStatus, string> = {
+  queued: 'Queued',
+  running: 'Training',
+  interrupted: 'Interrupted',
+  cancelled: 'Stopped',
+  failed: 'Failed',
+  finished: 'Finished',
+};
+
+/** 75 -> "1 min 15 s"; null -> "—". */
+export function duration(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return '—';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${s % 60} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+export function backendLabel(backend: BackendId | null | undefined): string {
+  return backend ? BACKEND_LABELS[backend] : 'Fastest available';
+}
+
+/** "U-Net 64 px · 5 epochs · batch 4 · lr 0.001 · seed 1": what sets a run apart. */
+export function configSummary(config: TrainConfig): string {
+  return [
+    `${MODEL_LABELS[config.model]} ${config.size} px`,
+    `${config.epochs} epochs`,
+    `batch ${config.batchSize}`,
+    `lr ${config.learningRate}`,
+    `seed ${config.seed}`,
+    config.augment ? 'augmented' : 'no augmentation',
+  ].join(' · ');
+}
+
+/** "Epoch 2 / 5 · batch 3 / 4 · 12.3 images/s · about 1 min 10 s left". */
+export function progressText(p: TrainProgress): string {
+  switch (p.phase) {
+    case 'loading':
+      return 'Loading the images and the backend…';
+    case 'evaluating':
+      return `Predicting the test images: ${p.batch} / ${p.batches}`;
+    case 'done':
+      return 'Done';
+    case 'training': {
+      const eta = p.etaSeconds === null ? '' : ` · about ${duration(p.etaSeconds)} left`;
+      return `Epoch ${p.epoch} / ${p.epochs} · batch ${p.batch} / ${p.batches} · ${p.imagesPerSecond.toFixed(1)} images/s${eta}`;
+    }
+  }
+}
+
+/** Overall progress in epochs, for one bar across the whole run. */
+export function progressFraction(p: TrainProgress): { value: number; max: number | null } {
+  if (p.phase === 'training' && p.batches > 0)
+    return { value: p.epoch - 1 + p.batch / p.batches, max: p.epochs };
+  if (p.phase === 'evaluating' && p.batches > 0) return { value: p.batch, max: p.batches };
+  return { value: 0, max: null };
+}
+
+export function score(value: number | null | undefined): string {
+  return value === null || value === undefined ? '—' : value.toFixed(3);
+}
+
+/** The address of the Compare view for these runs. */
+export function comparePath(ids: readonly number[]): string {
+  return `/compare?runs=${ids.join(',')}`;
+}
+
+export function isRun(value: Run | undefined): value is Run {
+  return value !== undefined;
+}
