@@ -1,0 +1,36 @@
+// What the Train/Runs/Compare browser test needs beside the harness: a small copy of
+// fasseg-face to import, and typed calls straight into the engine (the store's truth to
+// hold the UI's numbers against).
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { dispatch } from '../../src/main/api';
+import type { Input, Method, Output } from '../../src/shared/api';
+import { repoRoot, type AppHarness } from './harness';
+
+const FACE = resolve(repoRoot, '../shared/datasets/fasseg-face');
+
+/** A temp folder with the first `train` and `test` image/mask pairs of fasseg-face. */
+export function faceSubset(counts: { train: number; test: number }): string {
+  const root = mkdtempSync(join(tmpdir(), 'jaccard-face-'));
+  for (const split of ['train', 'test'] as const) {
+    const stems = readdirSync(join(FACE, split, 'images'))
+      .sort()
+      .slice(0, counts[split]);
+    for (const kind of ['images', 'masks']) {
+      mkdirSync(join(root, split, kind), { recursive: true });
+      for (const stem of stems)
+        copyFileSync(join(FACE, split, kind, stem), join(root, split, kind, stem));
+    }
+  }
+  return root;
+}
+
+/** Calls the engine the page talks to, validated like the page's own calls. */
+export function engineCall<M extends Method>(
+  app: AppHarness,
+  method: M,
+  input: Input<M>,
+): Promise<Output<M>> {
+  return dispatch(app.engine.ctx, method, input) as Promise<Output<M>>;
+}
