@@ -68,8 +68,10 @@ export const runHandlers: Handlers<keyof typeof runCalls> = {
 
   'runs.stop': ({ id }, ctx) => runManager(ctx).stop(id),
 
-  'runs.resume': ({ id }, ctx) => {
+  'runs.resume': async ({ id }, ctx) => {
     settleDeadRuns(ctx);
+    // A just-stopped run's worker may not have exited yet; its exit would cancel it again.
+    await runManager(ctx).halt(id);
     const run = getRun(ctx.db, id);
     if (!transitionRun(ctx.db, id, RESUMABLE, { status: 'queued', error: null })) {
       throw new ApiError(
