@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { runManager } from '../../src/main/training/run-manager';
 import type { RunDetail } from '../../src/shared/api';
 import type { ImageMetrics, Run } from '../../src/shared/domain';
 import { ApiError } from '../../src/shared/errors';
-import { faceFixture, tinyConfig, type Fixture } from './train-fixture';
+import { faceFixture, repoRoot, tinyConfig, type Fixture } from './train-fixture';
 
 describe('runs API', () => {
   let fx: Fixture;
@@ -96,5 +97,41 @@ describe('runs API', () => {
     expect(new Set(runs.map((r) => r.groupId)).size).toBe(1);
     const [a, b] = await Promise.all(runs.map((r) => finished(r.id)));
     expect([a!.status, b!.status]).toEqual(['finished', 'finished']);
+  });
+
+  it('rejects a size the poolings cannot halve before any run row exists (API and CLI)', async () => {
+    const before = (await call<Run[]>('runs.list', {})).length;
+    // 48 passes the schema (a multiple of 16) but depth 6 pools five times: 2^5 = 32.
+    const bad = tinyConfig(fx.datasetId, { size: 48, depth: 6 });
+    const invalid = {
+      code: 'invalid',
+      message: expect.stringMatching(/multiple of 32 for depth 6/),
+    };
+    await expect(call('runs.start', { config: bad })).rejects.toMatchObject(invalid);
+    await expect(
+      call('runs.compare', { config: bad, losses: ['iou', 'bce'], seeds: [1, 2] }),
+    ).rejects.toMatchObject(invalid);
+
+    const cli = spawnSync(
+      process.execPath,
+      [
+        join(repoRoot, 'bin/jaccard.js'),
+        'train',
+        '--db',
+        fx.dataDir,
+        '--dataset',
+        'face',
+        '--size',
+        '48',
+        '--depth',
+        '6',
+        '--backend',
+        'cpu',
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(cli.status).toBe(2);
+    expect(cli.stderr).toMatch(/multiple of 32 for depth 6/);
+    expect(await call<Run[]>('runs.list', {})).toHaveLength(before);
   });
 });

@@ -1,7 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getLoss } from '../../src/main/training/losses';
-import { buildModel, type ModelConfig } from '../../src/main/training/models/index';
+import {
+  buildModel,
+  modelConfigError,
+  type ModelConfig,
+} from '../../src/main/training/models/index';
 import { MODEL_IDS } from '../../src/shared/ids';
 
 beforeAll(async () => {
@@ -100,6 +104,9 @@ describe('buildModel', () => {
     expect(() => buildModel({ ...tiny, model: 'unet', size: 18 })).toThrow(/multiple of 4/);
     expect(() => buildModel({ ...tiny, model: 'tiramisu', depth: 0 })).toThrow(/depth/);
     expect(() => buildModel({ ...tiny, model: 'unet', baseFilters: 2.5 })).toThrow(/baseFilters/);
+    // The same check, without building, for configs the API and CLI receive.
+    expect(modelConfigError({ size: 48, baseFilters: 16, depth: 6 })).toMatch(/multiple of 32/);
+    expect(modelConfigError({ size: 64, baseFilters: 16, depth: 6 })).toBeNull();
   });
 
   it('the same seed rebuilds the same weights; another seed does not', () => {

@@ -19,6 +19,7 @@ import {
   updateRun,
 } from '../store/runs';
 import { hasSavedModel } from '../training/checkpoint';
+import { modelConfigError } from '../training/models/config';
 import { runFolders } from '../training/run-files';
 import { runManager } from '../training/run-manager';
 import type { Handlers } from './index';
@@ -35,6 +36,9 @@ function queue(
   name: string,
   groupId: string | null = null,
 ): Run {
+  // Caught here rather than minutes later in the worker, and before a row exists.
+  const problem = modelConfigError(config);
+  if (problem) throw new ApiError('invalid', problem);
   const run = createRun(ctx.db, { config, name, groupId });
   ctx.events.emit('run.updated', run);
   runManager(ctx).enqueue(run.id);

@@ -5,6 +5,7 @@ import { trainConfigSchema } from '../../../shared/api/runs';
 import type { EpochMetrics, Run, TrainProgress } from '../../../shared/domain';
 import { BACKEND_IDS, BACKEND_LABELS, LOSS_IDS, MODEL_IDS } from '../../../shared/ids';
 import { createRun, defaultRunName, getRun, markDeadRunsInterrupted } from '../../store/runs';
+import { modelConfigError } from '../../training/models/config';
 import { trainRun } from '../../training/trainer';
 import { openContext, UsageError, type Command, type CommandArgs } from '../command';
 import { datasetIdOf, duration } from './runs';
@@ -158,6 +159,8 @@ function newRun(ctx: ReturnType<typeof openContext>, { values }: CommandArgs): R
     throw new UsageError(`--${flag}: ${issue.message}`);
   }
   const config = parsed.data;
+  const problem = modelConfigError(config);
+  if (problem) throw new UsageError(`--size, --depth: ${problem}`);
   const name =
     typeof values.name === 'string' && values.name.trim()
       ? values.name.trim()
