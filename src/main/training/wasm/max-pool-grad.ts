@@ -5,11 +5,11 @@
 // last maximum where TensorFlow picks the first. Harmless after a ReLU (the ReLU's own
 // gradient is zero there), wrong after a linear layer, as in Tiramisu's transitions.
 //
-// Rebuilt from native kernels: each window tap (ki, kj) is a strided slice of x; the
-// first tap equal to the pooled maximum wins (masks on [n, ho, wo, c]); each tap's share
-// of dy goes back to its positions by interleaving the taps when windows tile the
-// input (the 2x2/2 pools of our models), or tap by tap with a shift when they overlap
-// or leave gaps.
+// Rebuilt from native kernels on [n, ho, wo, c] tensors, one per window tap (ki, kj):
+// the first tap equal to the pooled maximum takes dy. When windows tile the input (the
+// 2x2/2 pools of our models) the taps are the input's interleaved phases, and the
+// shares go back by interleaving them again: a few transposes. Overlapping or gapped
+// windows take strided slices and shifted sums instead, which are slower.
 import * as tf from '@tensorflow/tfjs';
 import { type KernelScope, withScope } from './kernel-scope';
 
@@ -38,41 +38,30 @@ function maxPoolGrad({
   const { top, left } = info.padInfo;
 
   return withScope(backend, (scope) => {
-    // Padding never wins: pad with -inf up to the last window's far edge.
-    const reachH = (ho - 1) * sh + kh;
-    const reachW = (wo - 1) * sw + kw;
-    const padded = padTo(scope, x, top, left, reachH, reachW, -Infinity);
+    const tiles = sh === kh && sw === kw;
+    const taps = tiles
+      ? tilingTaps(scope, x, top, left, ho * kh, wo * kw, kh, kw)
+      : stridedTaps(scope, x, info);
 
+    // The first tap (row-major) equal to the window's maximum takes dy. With
+    // below_t = step(max − tap_t) (1 where the tap is not the maximum) and
+    // rest_t = dy · below_0 ⋯ below_(t−1) (dy not yet taken), tap t takes
+    // rest_t − rest_(t+1), and the last tap whatever is left. All cheap XNNPACK ops.
     const shares: tf.TensorInfo[] = [];
-    let claimed: tf.TensorInfo | undefined;
-    for (let ki = 0; ki < kh; ki++) {
-      for (let kj = 0; kj < kw; kj++) {
-        const tap = scope.run(
-          'StridedSlice',
-          { x: padded },
-          {
-            begin: [0, ki, kj, 0],
-            end: [batch, ki + (ho - 1) * sh + 1, kj + (wo - 1) * sw + 1, channels],
-            strides: [1, sh, sw, 1],
-            beginMask: 0,
-            endMask: 0,
-            ellipsisMask: 0,
-            newAxisMask: 0,
-            shrinkAxisMask: 0,
-          },
-        );
-        const isMax = scope.run('Equal', { a: tap, b: y });
-        const wins = claimed
-          ? scope.run('LogicalAnd', { a: isMax, b: scope.run('LogicalNot', { x: claimed }) })
-          : isMax;
-        claimed = claimed ? scope.run('LogicalOr', { a: claimed, b: isMax }) : isMax;
-        const mask = scope.run('Cast', { x: wins }, { dtype: 'float32' });
-        shares.push(scope.run('Multiply', { a: mask, b: dy }));
+    let rest = dy;
+    taps.forEach((tap, t) => {
+      if (t === taps.length - 1) {
+        shares.push(rest);
+        return;
       }
-    }
+      const below = scope.run('Step', { x: scope.run('Sub', { a: y, b: tap }) }, { alpha: 0 });
+      const next = scope.run('Multiply', { a: rest, b: below });
+      shares.push(scope.run('Sub', { a: rest, b: next }));
+      rest = next;
+    });
 
     let grid: tf.TensorInfo;
-    if (sh === kh && sw === kw) {
+    if (tiles) {
       grid = scope.interleave(shares, sh, sw);
     } else {
       const zeros = scope.zeros([batch, ho, wo, channels]);
@@ -88,6 +77,65 @@ function maxPoolGrad({
     const fitted = padTo(scope, grid, 0, 0, top + height, left + width, 0);
     return scope.crop(fitted, [0, top, left, 0], [batch, height, width, channels]);
   });
+}
+
+/** Window taps when windows tile the (padded) input: its sh·sw interleaved phases. */
+function tilingTaps(
+  scope: KernelScope,
+  x: tf.TensorInfo,
+  top: number,
+  left: number,
+  height: number,
+  width: number,
+  kh: number,
+  kw: number,
+): tf.TensorInfo[] {
+  // Padding never wins: -inf. Rows past the last window belong to none: cropped.
+  const padded = padTo(scope, x, top, left, height, width, -Infinity);
+  const [batch, , , channels] = x.shape as [number, number, number, number];
+  const exact = scope.crop(padded, [0, 0, 0, 0], [batch, height, width, channels]);
+  return scope.deinterleave(exact, kh, kw);
+}
+
+/** Window taps in general: one strided slice per tap (the backend's slow path; rare). */
+function stridedTaps(
+  scope: KernelScope,
+  x: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): tf.TensorInfo[] {
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { outHeight: ho, outWidth: wo, batchSize, inChannels } = info;
+  const padded = padTo(
+    scope,
+    x,
+    info.padInfo.top,
+    info.padInfo.left,
+    (ho - 1) * sh + kh,
+    (wo - 1) * sw + kw,
+    -Infinity,
+  );
+  const taps: tf.TensorInfo[] = [];
+  for (let ki = 0; ki < kh; ki++) {
+    for (let kj = 0; kj < kw; kj++) {
+      taps.push(
+        scope.run(
+          'StridedSlice',
+          { x: padded },
+          {
+            begin: [0, ki, kj, 0],
+            end: [batchSize, ki + (ho - 1) * sh + 1, kj + (wo - 1) * sw + 1, inChannels],
+            strides: [1, sh, sw, 1],
+            beginMask: 0,
+            endMask: 0,
+            ellipsisMask: 0,
+            newAxisMask: 0,
+            shrinkAxisMask: 0,
+          },
+        ),
+      );
+    }
+  }
+  return taps;
 }
 
 /** Pads `x` with `value` by (top, left), and at the end to at least minH × minW. */
