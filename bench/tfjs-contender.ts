@@ -1,0 +1,72 @@
+// One tfjs backend as a bench contender: a forked child that builds the reference U-Net
+// with the app's own model, loss and backend code, then times one Adam step or one
+// 512x512 prediction per request from the parent.
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/main/training/backend';
+import { getLoss } from '../src/main/training/losses';
+import { buildModel } from '../src/main/training/models';
+import type { BackendId } from '../src/shared/ids';
+import type { Command, Hello, Timing, Workload } from './protocol';
+
+const send = (message: Hello | Timing) => process.send?.(message);
+
+async function main(): Promise<void> {
+  const backend = process.argv[2] as BackendId;
+  const workload = JSON.parse(process.argv[3] as string) as Workload;
+  try {
+    await initBackend(backend);
+  } catch (error) {
+    send({ skipped: (error as Error).message });
+    return;
+  }
+  const { size, batch, baseFilters, depth, inferSize } = workload;
+  const config = {
+    model: 'unet',
+    channels: 3,
+    baseFilters,
+    depth,
+    batchNorm: false,
+    seed: 1,
+  } as const;
+  const model = buildModel({ ...config, size });
+  // inferSize 0: training only (the plain-JS cpu backend would take minutes per image).
+  const inferModel = inferSize > 0 ? buildModel({ ...config, size: inferSize }) : undefined;
+  const loss = getLoss('iou');
+  const optimizer = tf.train.adam(1e-3);
+  const x = tf.randomUniform([batch, size, size, 3]) as tf.Tensor4D;
+  const y = tf.cast(
+    tf.greater(tf.randomUniform([batch, size, size, 1]), 0.5),
+    'float32',
+  ) as tf.Tensor4D;
+  const image = inferModel && (tf.randomUniform([1, inferSize, inferSize, 3]) as tf.Tensor4D);
+
+  const train = () => {
+    const cost = optimizer.minimize(
+      () => loss(y, model.apply(x, { training: true }) as tf.Tensor4D),
+      true,
+    );
+    cost?.dataSync();
+    cost?.dispose();
+  };
+  const infer = () =>
+    tf.tidy(() => tf.sigmoid(inferModel!.predict(image!) as tf.Tensor).dataSync());
+  const timed = (f: () => void): Timing => {
+    const start = performance.now();
+    f();
+    return { ms: performance.now() - start };
+  };
+
+  for (let i = 0; i < workload.warmup; i++) train();
+  if (inferModel) infer();
+  const threads =
+    backend === 'wasm' ? (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() : null;
+  send({ ready: true, params: model.countParams(), threads, version: tf.version.tfjs });
+
+  process.on('message', (command: Command) => {
+    if (command.cmd === 'train') send(timed(train));
+    else if (command.cmd === 'infer') send(timed(infer));
+    else process.exit(0);
+  });
+}
+
+void main();
