@@ -122,24 +122,37 @@ export async function loadSamples(
 }
 
 async function loadSample(dataDir: string, ref: SampleRef, size: number): Promise<Sample> {
-  const [imageBytes, maskBytes] = await Promise.all([
-    readStored(dataDir, ref.file, ref.stem, 'image'),
+  const [pixels, maskBytes] = await Promise.all([
+    loadPixels(dataDir, ref, size),
     readStored(dataDir, ref.maskFile, ref.stem, 'mask'),
   ]);
-  const image = await decodeImage(imageBytes).catch((error: unknown) => {
-    throw new ApiError('invalid', `Image "${ref.stem}" cannot be decoded: ${String(error)}`);
-  });
   const mask = await decodeMask(maskBytes).catch((error: unknown) => {
     throw new ApiError('invalid', `Mask of "${ref.stem}" cannot be decoded: ${String(error)}`);
   });
-  const rgb = await resize(toRgb(image), size);
   const grey = await resize({ ...mask, channels: 1 }, size);
-  const pixels = new Float32Array(rgb.length);
-  for (let i = 0; i < rgb.length; i++) pixels[i] = rgb[i]! / 255;
   // Linear resize then threshold: smoother edges than nearest, and still binary targets.
   const binary = new Float32Array(grey.length);
   for (let i = 0; i < grey.length; i++) binary[i] = grey[i]! >= 128 ? 1 : 0;
   return { ...ref, pixels, mask: binary };
+}
+
+/**
+ * A stored image as the model sees it: size x size x 3, RGB in [0, 1]. Training and
+ * every prediction go through here, so they see the same pixels.
+ */
+export async function loadPixels(
+  dataDir: string,
+  ref: Pick<SampleRef, 'file' | 'stem'>,
+  size: number,
+): Promise<Float32Array> {
+  const bytes = await readStored(dataDir, ref.file, ref.stem, 'image');
+  const image = await decodeImage(bytes).catch((error: unknown) => {
+    throw new ApiError('invalid', `Image "${ref.stem}" cannot be decoded: ${String(error)}`);
+  });
+  const rgb = await resize(toRgb(image), size);
+  const pixels = new Float32Array(rgb.length);
+  for (let i = 0; i < rgb.length; i++) pixels[i] = rgb[i]! / 255;
+  return pixels;
 }
 
 /** The current mask of a stored image at its own resolution, 0 or 255 per pixel. */

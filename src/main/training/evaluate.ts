@@ -12,9 +12,10 @@ import type { Db } from '../store/database';
 import { getStoredImage } from '../store/images';
 import { listRunImages, replaceRunImages, type RunImageRow } from '../store/runs';
 import { initBackend } from './backend';
+import { breathe } from './breathe';
 import { hasSavedModel, loadWeightsInto } from './checkpoint';
 import {
-  assembleBatch,
+  CHANNELS,
   chunks,
   loadSamples,
   loadTruth,
@@ -69,20 +70,27 @@ function summarize(scored: readonly Scored[], threshold: number): Evaluation {
   };
 }
 
+/** What predicting an image needs: its pixels at the model's size and its own resolution. */
+export type PredictInput = Pick<Sample, 'pixels' | 'width' | 'height'>;
+
 /** Probability maps as round(p * 255), upsampled to each image's own width and height. */
-export async function* predict(
+export async function* predict<T extends PredictInput>(
   model: tf.LayersModel,
-  samples: readonly Sample[],
+  samples: readonly T[],
   size: number,
   batchSize: number,
-): AsyncGenerator<{ sample: Sample; prob: Uint8Array }> {
+): AsyncGenerator<{ sample: T; prob: Uint8Array }> {
+  const area = size * size * CHANNELS;
   for (const group of chunks(samples, batchSize)) {
-    const { x } = assembleBatch(group, size, null);
+    const x = new Float32Array(group.length * area);
+    group.forEach((sample, i) => x.set(sample.pixels, i * area));
     const probs = tf.tidy(() => {
-      const input = tf.tensor4d(x, [group.length, size, size, 3]);
+      const input = tf.tensor4d(x, [group.length, size, size, CHANNELS]);
       return tf.sigmoid(model.predict(input) as tf.Tensor4D) as tf.Tensor4D;
     });
     for (const [i, sample] of group.entries()) {
+      // After the forward pass and between upsamplings, not once after all of them.
+      await breathe();
       const bytes = tf.tidy(() => {
         const one = probs.slice([i, 0, 0, 0], [1, size, size, 1]);
         // Half-pixel centres: the same pixel grid convention the resize to `size` used.
@@ -95,6 +103,17 @@ export async function* predict(
     }
     probs.dispose();
   }
+}
+
+/** Writes a probability map as the 8-bit grey PNG that media URLs and rescoring read. */
+export async function storePrediction(
+  dataDir: string,
+  file: string,
+  image: { prob: Uint8Array; width: number; height: number },
+): Promise<void> {
+  const { prob, width, height } = image;
+  const png = await encodePng({ data: prob, width, height, channels: 1 });
+  await writeFileAtomic(absolutePath(dataDir, file), png);
 }
 
 /**
@@ -114,13 +133,7 @@ export async function evaluateAndStore(options: {
   const { db, dataDir, runId, model, samples, size, batchSize } = options;
   const scored: Scored[] = [];
   for await (const { sample, prob } of predict(model, samples, size, batchSize)) {
-    const png = await encodePng({
-      data: prob,
-      width: sample.width,
-      height: sample.height,
-      channels: 1,
-    });
-    await writeFileAtomic(absolutePath(dataDir, predictionFile(runId, sample.imageId)), png);
+    await storePrediction(dataDir, predictionFile(runId, sample.imageId), { ...sample, prob });
     scored.push({ ref: sample, truth: await loadTruth(dataDir, sample), prob });
     options.onImage?.(scored.length, samples.length);
   }
@@ -176,11 +189,6 @@ export async function evaluateRun(
   if (split === 'test' && listRunImages(db, run.id).length > 0) {
     return scoreStoredPredictions(db, dataDir, run.id, threshold);
   }
-  const folders = runFolders(dataDir, run.id);
-  const weights = hasSavedModel(folders.model) ? folders.model : folders.checkpoint;
-  if (!hasSavedModel(weights)) {
-    throw new ApiError('invalid', `Run ${run.id} has no saved model yet; train it first.`);
-  }
   const { config } = run;
   const refs = splitImages(
     maskedImages(db, config.datasetId),
@@ -188,9 +196,8 @@ export async function evaluateRun(
     config.validationFraction,
   )[split];
   await initBackend(config.backend);
-  const model = buildModel({ ...config, channels: 3, seed: config.seed });
+  const model = await loadRunModel(dataDir, run);
   try {
-    await loadWeightsInto(model, weights);
     const samples = await loadSamples(dataDir, refs, config.size);
     const scored: Scored[] = [];
     for await (const { sample, prob } of predict(model, samples, config.size, config.batchSize)) {
@@ -200,4 +207,24 @@ export async function evaluateRun(
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * A network built from the run's config with its best weights (its last checkpoint while
+ * it has no best yet). Needs an initialised backend; the caller disposes the model.
+ */
+export async function loadRunModel(dataDir: string, run: Run): Promise<tf.LayersModel> {
+  const folders = runFolders(dataDir, run.id);
+  const weights = hasSavedModel(folders.model) ? folders.model : folders.checkpoint;
+  if (!hasSavedModel(weights)) {
+    throw new ApiError('invalid', `Run ${run.id} has no saved model yet; train it first.`);
+  }
+  const model = buildModel({ ...run.config, channels: CHANNELS, seed: run.config.seed });
+  try {
+    await loadWeightsInto(model, weights);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return model;
 }

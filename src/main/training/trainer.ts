@@ -18,6 +18,7 @@ import {
   updateRun,
 } from '../store/runs';
 import { initBackend } from './backend';
+import { breathe } from './breathe';
 import { BatchNormCalibrator } from './batch-norm';
 import {
   loadCheckpoint,
@@ -62,9 +63,6 @@ export interface TrainOptions {
 class Cancelled extends Error {}
 
 const now = () => new Date().toISOString();
-
-/** Lets IPC messages and signals in between batches: tfjs kernels run synchronously. */
-const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Trains the run to completion, cancellation or failure and returns its final row.
