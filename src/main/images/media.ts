@@ -6,8 +6,9 @@ import type { MediaPath } from '../../shared/api/media';
 import { ApiError } from '../../shared/errors';
 import type { AppContext } from '../context';
 import { absolutePath } from '../files';
-import { getPredictionFile, getStoredImage } from '../store/images';
+import { getStoredImage } from '../store/images';
 import { getMaskFile } from '../store/masks';
+import { getPredictionFile } from '../store/runs';
 import { ensureThumbnail } from './thumbs';
 
 const CONTENT_TYPES: Record<string, string> = {

@@ -162,15 +162,3 @@ export function addImageKey(
   splits.set(split, originalName);
   keys.hashes.set(sha256, splits);
 }
-
-/** The prediction a run stored for an image, relative to the data folder. */
-export function getPredictionFile(db: Db, runId: number, imageId: number): string {
-  const file = db
-    .prepare('SELECT prediction FROM run_images WHERE run_id = ? AND image_id = ?')
-    .pluck()
-    .get(runId, imageId) as string | undefined;
-  if (file === undefined) {
-    throw new ApiError('not-found', `Run ${runId} has no prediction for image ${imageId}.`);
-  }
-  return file;
-}

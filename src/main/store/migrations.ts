@@ -162,4 +162,16 @@ export const MIGRATIONS: readonly string[] = [
     updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ'))
   );
   `,
+
+  /* 4: predictions made on demand (runs.predict) for images outside a run's test split,
+     e.g. to start a mask from. Stored like the test predictions, without metrics: an
+     image may have no mask to score against. */ `
+  CREATE TABLE run_predictions (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    prediction TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ')),
+    PRIMARY KEY (run_id, image_id)
+  );
+  `,
 ];

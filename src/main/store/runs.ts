@@ -259,6 +259,39 @@ export function replaceRunImages(db: Db, runId: number, rows: readonly RunImageR
   })();
 }
 
+/**
+ * The probability map a run stored for an image, relative to the data folder: its test
+ * prediction, or one made on demand (runs.predict); null when there is neither.
+ */
+export function findPredictionFile(db: Db, runId: number, imageId: number): string | null {
+  const file = db
+    .prepare(
+      `SELECT prediction FROM run_images WHERE run_id = :runId AND image_id = :imageId
+       UNION ALL
+       SELECT prediction FROM run_predictions WHERE run_id = :runId AND image_id = :imageId
+       LIMIT 1`,
+    )
+    .pluck()
+    .get({ runId, imageId }) as string | undefined;
+  return file ?? null;
+}
+
+export function getPredictionFile(db: Db, runId: number, imageId: number): string {
+  const file = findPredictionFile(db, runId, imageId);
+  if (file === null) {
+    throw new ApiError('not-found', `Run ${runId} has no prediction for image ${imageId}.`);
+  }
+  return file;
+}
+
+/** Records a prediction made on demand (the test split's come with metrics instead). */
+export function insertPrediction(db: Db, runId: number, imageId: number, file: string): void {
+  db.prepare(
+    `INSERT INTO run_predictions (run_id, image_id, prediction) VALUES (?, ?, ?)
+     ON CONFLICT (run_id, image_id) DO UPDATE SET prediction = excluded.prediction`,
+  ).run(runId, imageId, file);
+}
+
 const stemOrder = new Intl.Collator('en', { numeric: true }).compare;
 
 export interface StoredPrediction extends ImageMetrics {
