@@ -1,16 +1,20 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { runCalls } from '../../shared/api/runs';
 import type { Run, TrainConfig } from '../../shared/domain';
 import { ApiError } from '../../shared/errors';
 import type { AppContext } from '../context';
-import { ioError } from '../files';
+import { absolutePath, ioError } from '../files';
+import { getStoredImage } from '../store/images';
 import {
   createRun,
   defaultRunName,
   deleteRun,
+  findPredictionFile,
   getRun,
+  insertPrediction,
   listEpochs,
   listRuns,
   markDeadRunsInterrupted,
@@ -20,7 +24,7 @@ import {
 } from '../store/runs';
 import { hasSavedModel } from '../training/checkpoint';
 import { modelConfigError } from '../training/models/config';
-import { runFolders } from '../training/run-files';
+import { predictionFile, runFolders } from '../training/run-files';
 import { runManager } from '../training/run-manager';
 import type { Handlers } from './index';
 
@@ -146,6 +150,29 @@ export const runHandlers: Handlers<keyof typeof runCalls> = {
       throw ioError('write', target, error);
     }
     return { folder: target };
+  },
+
+  'runs.predict': async ({ runId, imageId }, ctx) => {
+    const run = getRun(ctx.db, runId);
+    const image = getStoredImage(ctx.db, imageId);
+    if (image.datasetId !== run.datasetId) {
+      throw new ApiError(
+        'invalid',
+        `Image ${imageId} is not in dataset "${run.datasetName}" that run ${runId} trained on.`,
+      );
+    }
+    if (run.status !== 'finished') {
+      throw new ApiError('invalid', `Run ${runId} is ${run.status}; only finished runs predict.`);
+    }
+    const answer = { kind: 'prediction', runId, imageId } as const;
+    // The weights of a finished run never change, so a stored map stays right.
+    const stored = findPredictionFile(ctx.db, runId, imageId);
+    if (stored && existsSync(absolutePath(ctx.dataDir, stored))) return answer;
+    const { predictImage } = await import('../training/predictor');
+    const file = stored ?? predictionFile(runId, imageId);
+    await predictImage(ctx.dataDir, run, image, file);
+    if (!stored) insertPrediction(ctx.db, runId, imageId, file);
+    return answer;
   },
 
   'runs.imageMetrics': async ({ id, threshold }, ctx) => {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { EpochMetrics, ImageMetrics, Run } from '../domain';
 import { BACKEND_IDS, LOSS_IDS, MODEL_IDS } from '../ids';
 import { call } from './contract';
+import type { MediaPath } from './media';
 
 const id = z.number().int().positive();
 
@@ -49,6 +50,13 @@ export const runCalls = {
   'runs.rename': call<Run>()(z.object({ id, name: z.string().trim().min(1).max(120) })),
   'runs.delete': call<void>()(z.object({ id })),
   'runs.exportWeights': call<{ folder: string }>()(z.object({ id, folder: z.string().min(1) })),
+  /**
+   * A finished run's probability map for any image of its dataset, made and stored on
+   * first ask (test images have theirs already). Answers the media path to load it from.
+   */
+  'runs.predict': call<Extract<MediaPath, { kind: 'prediction' }>>()(
+    z.object({ runId: id, imageId: id }),
+  ),
   /** Per-image test metrics, recomputed from stored probabilities at any threshold. */
   'runs.imageMetrics': call<ImageMetrics[]>()(
     z.object({ id, threshold: z.number().min(0).max(1).default(0.5) }),
