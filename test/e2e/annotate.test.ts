@@ -10,7 +10,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MaskRevision } from '../../src/shared/domain';
 import type { ImportReport, ImageRecord } from '../../src/shared/domain';
 import { dispatch } from '../../src/main/api';
-import { createRun, replaceRunImages, updateRun } from '../../src/main/store/runs';
+import {
+  createRun,
+  findPredictionFile,
+  replaceRunImages,
+  updateRun,
+} from '../../src/main/store/runs';
+import { fileHandler } from '../../src/main/training/checkpoint';
+import { buildModel } from '../../src/main/training/models';
+import { runFolders } from '../../src/main/training/run-files';
 import { trainConfigSchema } from '../../src/shared/api';
 import { launchApp, repoRoot, type AppHarness } from './harness';
 
@@ -68,7 +76,8 @@ describe('Annotator', () => {
 
   beforeAll(async () => {
     folder = mkdtempSync(join(tmpdir(), 'jaccard-annotate-'));
-    // Test-split images without masks: runs keep predictions of test images.
+    // Test-split images without masks: runs keep predictions of test images, so one can
+    // come from the store and another be predicted on demand.
     mkdirSync(join(folder, 'test/images'), { recursive: true });
     for (const stem of STEMS)
       copyFileSync(join(SOURCE, `${stem}.png`), join(folder, 'test/images', `${stem}.png`));
@@ -272,5 +281,38 @@ describe('Annotator', () => {
     await page.keyboard.press('Control+z');
     await expect.poll(() => status().innerText(), SLOW).toBe('Saved · revision 2');
     expect((await history(image.id))[1]!.foreground).toBe(0);
+  });
+
+  it('predicts an image that no run has a map for, in the engine', async () => {
+    const image = images[1]!;
+    const { db } = app.engine.ctx;
+    const config = trainConfigSchema.parse({
+      datasetId: image.datasetId,
+      size: 32,
+      depth: 3,
+      baseFilters: 4,
+    });
+    const run = createRun(db, { config, name: 'sure run' });
+    // Untrained, but its head's bias makes every pixel foreground (p = sigmoid(6)).
+    const model = buildModel({ ...config, channels: 3, seed: 1 });
+    const head = model.layers.at(-1)!;
+    const [kernel, bias] = head.getWeights();
+    head.setWeights([kernel!.zerosLike(), bias!.onesLike().mul(6)]);
+    await model.save(fileHandler(runFolders(app.dataDir, run.id).model));
+    model.dispose();
+    updateRun(db, run.id, { status: 'finished' });
+    expect(findPredictionFile(db, run.id, image.id)).toBeNull();
+
+    await page.keyboard.press('ArrowLeft');
+    await waitForImage(image.id);
+    await page.getByRole('button', { name: 'From prediction…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Start from a prediction' });
+    await dialog.getByLabel('Run').selectOption(String(run.id));
+    await dialog.getByRole('button', { name: 'Use prediction' }).click();
+    await expect.poll(() => dialog.count(), SLOW).toBe(0);
+    await expect.poll(() => status().innerText(), SLOW).toBe('Saved · revision 1');
+    const [revision] = await history(image.id);
+    expect(revision).toMatchObject({ source: 'prediction', foreground: 1 });
+    expect(findPredictionFile(db, run.id, image.id)).not.toBeNull();
   });
 });
