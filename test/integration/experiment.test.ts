@@ -12,6 +12,7 @@ import { planExperiment } from '../../src/main/experiment/plan';
 import { experimentReport } from '../../src/main/experiment/report';
 import { runExperiment, type RunnerEvent } from '../../src/main/experiment/runner';
 import { importFolder } from '../../src/main/images/importer';
+import { runManager } from '../../src/main/training/run-manager';
 import { getRun, isProcessAlive, listEpochs, listRuns, runPid } from '../../src/main/store/runs';
 import type { ExperimentDetail, ExperimentRequest } from '../../src/shared/api/experiments';
 import { repoRoot } from './train-fixture';
@@ -128,6 +129,29 @@ describe('jaccard experiment', () => {
     expect(await dispatch(ctx, 'experiments.list', {})).toMatchObject([
       { id: record.id, counts: { finished: 8 } },
     ]);
+  });
+
+  it("queues only a grown grid's new cells on the engine's run manager", async () => {
+    const grown = (await dispatch(ctx, 'experiments.start', {
+      ...request,
+      datasets: ['face'],
+      losses: ['iou', 'bce', 'dice'],
+      seeds: 1,
+    })) as ExperimentDetail;
+    expect(grown.counts).toMatchObject({ total: 3, finished: 2 });
+    const added = grown.cells.find((c) => c.loss === 'dice')!.run!;
+    expect(['queued', 'running']).toContain(added.status);
+    expect(added.groupId).toBe(grown.groupId);
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!['finished', 'failed'].includes(getRun(ctx.db, added.id).status)) {
+        if (Date.now() > deadline) throw new Error('the queued cell did not finish in 60 s');
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    } finally {
+      await runManager(ctx).close();
+    }
+    expect(getRun(ctx.db, added.id).status).toBe('finished');
   });
 
   it('resumes a cell whose experiment process was killed, from its checkpoint', async () => {
