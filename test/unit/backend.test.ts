@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +11,8 @@ import { WASM_TRAINING_KERNELS } from '../../src/main/training/wasm';
 import { BACKEND_IDS } from '../../src/shared/ids';
 
 const require = createRequire(import.meta.url);
+const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
+const BACKEND_MODULE = path.join(REPO_ROOT, 'src/main/training/backend.ts');
 
 function resolves(specifier: string, from?: string): string | undefined {
   try {
@@ -72,6 +75,29 @@ describe('initBackend', () => {
       );
     },
   );
+
+  it('keeps the cpu backend from printing its "install tfjs-node" banner', () => {
+    // A fresh process: the banner comes once per process, on the backend's first tensor.
+    const firstTensor = (start: string) =>
+      spawnSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '--input-type=module',
+          '--eval',
+          `import * as tf from '@tensorflow/tfjs';
+           import { initBackend } from ${JSON.stringify(BACKEND_MODULE)};
+           ${start};
+           tf.tensor([1]).dataSync();`,
+        ],
+        { cwd: REPO_ROOT, encoding: 'utf8' },
+      );
+    expect(firstTensor("await tf.setBackend('cpu')").stderr).toMatch(/tfjs-node/);
+    const quiet = firstTensor("await initBackend('cpu')");
+    expect(quiet.status).toBe(0);
+    expect(quiet.stderr + quiet.stdout).toBe('');
+  });
 
   it('reads the wasm thread count from JACCARD_WASM_THREADS', () => {
     process.env.JACCARD_WASM_THREADS = '1';

@@ -9,12 +9,13 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { BACKEND_IDS, type BackendId } from '../../shared/ids';
-import { registerWasmTrainingKernels } from './wasm/index';
-import { disableWasmThreads, startWasmThreaded } from './wasm/threads';
 
 const require = createRequire(import.meta.url);
+
+// Loaded by the first initBackend, not with this module: the engine imports it at start
+// to list the backends, which needs neither tfjs nor the wasm glue (seconds to load).
+const loadTf = () => import('@tensorflow/tfjs');
 
 const NATIVE_PACKAGES = {
   'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
@@ -89,8 +90,14 @@ async function start(id: BackendId): Promise<void> {
       return startNative(id);
     case 'wasm':
       return startWasm();
-    case 'cpu':
+    case 'cpu': {
+      const tf = await loadTf();
+      // On Node the cpu backend's first tensor prints an "install tfjs-node" banner into
+      // CLI output; we already say which backend runs. Production mode is tfjs's switch
+      // for its console notes (in 4.x it gates nothing else), set only on this slow path.
+      tf.enableProdMode();
       if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend did not start');
+    }
   }
 }
 
@@ -106,11 +113,18 @@ async function startNative(id: NativeId): Promise<void> {
     throw new Error(`${specifier} does not load (${(error as Error).message.split('\n')[0]})`);
   }
   nativeLoaded = id;
+  const tf = await loadTf();
   if (!(await tf.setBackend('tensorflow'))) throw new Error(`${specifier} did not start`);
 }
 
 async function startWasm(): Promise<void> {
-  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  const [tf, wasm, { registerWasmTrainingKernels }, { disableWasmThreads, startWasmThreaded }] =
+    await Promise.all([
+      loadTf(),
+      import('@tensorflow/tfjs-backend-wasm'),
+      import('./wasm/index'),
+      import('./wasm/threads'),
+    ]);
   // Explicit paths keep working when the code is bundled away from node_modules.
   if (!wasmPathsSet) {
     wasm.setWasmPaths(`${path.dirname(wasmBinary())}${path.sep}`);
