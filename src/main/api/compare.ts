@@ -1,7 +1,7 @@
 import type { compareCalls } from '../../shared/api/compare';
-import { computeComparison } from '../compare/compute';
+import type * as Compute from '../compare/compute';
 import { comparisonCsv } from '../compare/csv';
-import { comparisonReport } from '../compare/report';
+import type * as Report from '../compare/report';
 import {
   deleteComparison,
   getComparison,
@@ -9,6 +9,13 @@ import {
   listComparisons,
 } from '../store/comparisons';
 import type { Handlers } from './index';
+
+// The paired tests (@stdlib) and the report's charts (vega) load on first use rather
+// than with the engine, which imports every handler module at start.
+const computeComparison: typeof Compute.computeComparison = async (...args) =>
+  (await import('../compare/compute')).computeComparison(...args);
+const comparisonReport: typeof Report.comparisonReport = async (...args) =>
+  (await import('../compare/report')).comparisonReport(...args);
 
 export const compareHandlers: Handlers<keyof typeof compareCalls> = {
   'compare.compute': ({ runIds, threshold }, ctx) => computeComparison(ctx, runIds, threshold),

@@ -3,10 +3,14 @@
 import type { experimentCalls } from '../../shared/api/experiments';
 import { planExperiment } from '../experiment/plan';
 import { createCellRun, describeExperiment, listExperimentRecords } from '../experiment/store';
-import { experimentDetail } from '../experiment/summary';
+import type * as Summary from '../experiment/summary';
 import { getRun, markDeadRunsInterrupted, RESUMABLE, transitionRun } from '../store/runs';
 import { runManager } from '../training/run-manager';
 import type { Handlers } from './index';
+
+// Summaries run the paired tests (@stdlib): loaded on first use, not at engine start.
+const experimentDetail: typeof Summary.experimentDetail = async (...args) =>
+  (await import('../experiment/summary')).experimentDetail(...args);
 
 export const experimentHandlers: Handlers<keyof typeof experimentCalls> = {
   'experiments.start': async (input, ctx) => {

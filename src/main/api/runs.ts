@@ -22,7 +22,6 @@ import {
   transitionRun,
   updateRun,
 } from '../store/runs';
-import { hasSavedModel } from '../training/checkpoint';
 import { modelConfigError } from '../training/models/config';
 import { predictionFile, runFolders } from '../training/run-files';
 import { runManager } from '../training/run-manager';
@@ -124,6 +123,7 @@ export const runHandlers: Handlers<keyof typeof runCalls> = {
   'runs.exportWeights': async ({ id, folder }, ctx) => {
     const run = getRun(ctx.db, id);
     const source = runFolders(ctx.dataDir, id).model;
+    const { hasSavedModel } = await import('../training/checkpoint');
     if (!hasSavedModel(source)) throw new ApiError('invalid', `Run ${id} has no saved model yet.`);
     const target = resolve(folder);
     try {
