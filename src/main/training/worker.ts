@@ -22,8 +22,11 @@ if (!send) {
   console.error('The trainer worker talks to the engine over IPC; start it with fork().');
   process.exit(2);
 }
+// Always with a callback: a send the engine's closing channel cuts off (EPIPE) then
+// reports to it instead of as an 'error' event that would crash the worker before
+// 'disconnect' settles the run.
 const post = (message: WorkerMessage, then?: () => void) => {
-  if (process.connected) send(message, undefined, undefined, then);
+  if (process.connected) send(message, undefined, undefined, () => then?.());
   else then?.();
 };
 
