@@ -12,7 +12,10 @@ export interface AppContext {
   nativeDialogs: boolean;
 }
 
-export function createContext(dataDir: string, options: { nativeDialogs?: boolean } = {}): AppContext {
+export function createContext(
+  dataDir: string,
+  options: { nativeDialogs?: boolean } = {},
+): AppContext {
   return {
     dataDir,
     db: openDatabase(join(dataDir, DATABASE_FILE)),

@@ -26,7 +26,11 @@ const handlers: Handlers = {
   ...experimentHandlers,
 };
 
-export async function dispatch(ctx: AppContext, method: string, rawInput: unknown): Promise<unknown> {
+export async function dispatch(
+  ctx: AppContext,
+  method: string,
+  rawInput: unknown,
+): Promise<unknown> {
   if (!isMethod(method)) throw new ApiError('not-found', `Unknown API call "${method}".`);
   const parsed = calls[method].input.safeParse(rawInput ?? {});
   if (!parsed.success) {
