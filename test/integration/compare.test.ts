@@ -23,7 +23,7 @@ import {
   replaceRunImages,
   updateRun,
 } from '../../src/main/store/runs';
-import { confusion, metricsFromConfusion, sumConfusions } from '../../src/main/training/metrics';
+import { confusion, metricsFromConfusion, sumConfusions } from '../../src/shared/metrics';
 import { compareCalls, type ComparisonResult } from '../../src/shared/api/compare';
 import { trainConfigSchema } from '../../src/shared/api/runs';
 import type { Run } from '../../src/shared/domain';

@@ -1,7 +1,7 @@
 // The Compare view thresholds probability PNGs in the browser; its pixels must be the
 // engine's: a pixel is foreground exactly when the engine's metrics count it so.
 import { describe, expect, it } from 'vitest';
-import { confusion } from '../../src/main/training/metrics';
+import { confusion } from '../../src/shared/metrics';
 import {
   ERROR_COLOURS,
   paintErrors,

@@ -5,7 +5,7 @@ import {
   metricsFromConfusion,
   sumConfusions,
   thresholdSweep,
-} from '../../src/main/training/metrics';
+} from '../../src/shared/metrics';
 
 const u8 = (values: number[]) => Uint8Array.from(values);
 const f32 = (values: number[]) => Float32Array.from(values);

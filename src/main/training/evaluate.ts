@@ -32,7 +32,7 @@ import {
   thresholdSweep,
   type Confusion,
   type SweepPoint,
-} from './metrics';
+} from '../../shared/metrics';
 import { buildModel } from './models';
 import { predictionFile, runFolders } from './run-files';
 

@@ -1,7 +1,8 @@
 // Thresholding in the browser: a run's stored probability PNG (p * 255, grey) against
 // the ground-truth mask, drawn as a prediction or as an error map. Done here rather than
 // on the engine so the threshold slider redraws the open image at once; the numbers come
-// from the engine (compare.compute), which decides foreground by the same p >= t rule.
+// from the engine (compare.compute); both decide foreground with shared/metrics.
+import { foregroundTable } from '../../../shared/metrics';
 import { loadBitmap } from '../../lib/annotate/png';
 
 /** One 8-bit channel of an image: a mask (0/255) or a probability map. */
@@ -47,13 +48,6 @@ async function decode(url: string): Promise<Plane> {
   const data = new Uint8Array(width * height);
   for (let i = 0; i < data.length; i++) data[i] = rgba[i * 4]!;
   return { width, height, data };
-}
-
-/** p >= t for every byte value, as src/main/training/metrics.ts decides it. */
-function foregroundTable(threshold: number): Uint8Array {
-  const table = new Uint8Array(256);
-  for (let u = 0; u < 256; u++) table[u] = u / 255 >= threshold ? 1 : 0;
-  return table;
 }
 
 /** Opaque white where the plane is foreground, black elsewhere (a mask-tint filter colours it). */

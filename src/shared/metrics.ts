@@ -1,5 +1,5 @@
 // Segmentation metrics on thresholded predictions, in plain JS over typed arrays so the
-// evaluator, the store and the UI can use them without tfjs.
+// evaluator, the comparison and the renderer's live threshold share one rule, without tfjs.
 //
 // Masks: any nonzero truth value is foreground (0/1 and 0/255 both work). Predictions:
 // Float32Array probabilities, or Uint8Array holding round(p * 255); a pixel is predicted
@@ -10,7 +10,7 @@
 // predicted and nothing is there, else 0 when nothing is predicted; recall mirrors it
 // (1 when there is no foreground and none is predicted, else 0). Accuracy of zero pixels
 // is 1.
-import type { SegmentationMetrics } from '../../shared/domain';
+import type { SegmentationMetrics } from './domain';
 
 export interface Confusion {
   tp: number;
@@ -118,8 +118,7 @@ function ratio(numerator: number, denominator: number): number {
 /** Uint8 predictions go through a 256-entry table so the comparison matches p >= t exactly. */
 function predicate(prob: Probabilities, threshold: number): (value: number) => boolean {
   if (prob instanceof Float32Array) return (value) => value >= threshold;
-  const table = new Uint8Array(256);
-  for (let u = 0; u < 256; u++) table[u] = u / 255 >= threshold ? 1 : 0;
+  const table = foregroundTable(threshold);
   return (value) => table[value] === 1;
 }
 
@@ -145,4 +144,11 @@ function checkLengths(truth: Uint8Array, prob: Probabilities): void {
   if (truth.length !== prob.length) {
     throw new Error(`Metrics: mask has ${truth.length} pixels but prediction has ${prob.length}.`);
   }
+}
+
+/** For each stored byte round(p * 255): 1 when p >= threshold. */
+export function foregroundTable(threshold: number): Uint8Array {
+  const table = new Uint8Array(256);
+  for (let u = 0; u < 256; u++) table[u] = u / 255 >= threshold ? 1 : 0;
+  return table;
 }
