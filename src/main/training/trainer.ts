@@ -39,7 +39,12 @@ import {
 } from './data';
 import { evaluateAndStore } from './evaluate';
 import { getLoss } from './losses';
-import { confusion, metricsFromConfusion, sumConfusions, type Confusion } from '../../shared/metrics';
+import {
+  confusion,
+  metricsFromConfusion,
+  sumConfusions,
+  type Confusion,
+} from '../../shared/metrics';
 import { buildModel } from './models';
 import { deriveRng, shuffled } from './random';
 import { runFolders } from './run-files';
