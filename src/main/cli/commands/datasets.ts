@@ -5,6 +5,7 @@ import { datasetHandlers } from '../../api/datasets';
 import type { AppContext } from '../../context';
 import { findDatasetId, getDataset, listDatasets } from '../../store/datasets';
 import { printJson, UsageError, withContext, type Command } from '../command';
+import { table } from '../table';
 
 export const datasetsCommand: Command = {
   usage: 'datasets [list] | datasets delete <id or name>',
@@ -16,7 +17,7 @@ export const datasetsCommand: Command = {
       if (target !== undefined) throw new UsageError(`unexpected "${target}".`);
       const datasets = await withContext(dataDir, (ctx) => listDatasets(ctx.db));
       if (json) printJson(datasets);
-      else process.stdout.write(table(datasets));
+      else process.stdout.write(datasetTable(datasets));
     } else if (action === 'delete') {
       if (target === undefined) throw new UsageError('say which dataset to delete (id or name).');
       const deleted = await withContext(dataDir, async (ctx) => {
@@ -44,7 +45,7 @@ function resolveDataset(ctx: AppContext, target: string): number {
   return id;
 }
 
-function table(datasets: Dataset[]): string {
+function datasetTable(datasets: Dataset[]): string {
   if (datasets.length === 0) return 'No datasets yet. Add one with: jaccard import <folder>\n';
   const rows = [
     ['ID', 'NAME', 'IMAGES', 'MASKED', 'FOREGROUND', 'TRAIN', 'TEST', 'UNASSIGNED'],
@@ -59,15 +60,5 @@ function table(datasets: Dataset[]): string {
       String(d.splits.unassigned),
     ]),
   ];
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return (
-    rows
-      .map((r) =>
-        r
-          .map((cell, c) => cell.padEnd(widths[c]!))
-          .join('  ')
-          .trimEnd(),
-      )
-      .join('\n') + '\n'
-  );
+  return table(rows);
 }

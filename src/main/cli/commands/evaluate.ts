@@ -6,7 +6,7 @@ import { getRun } from '../../store/runs';
 import { evaluateRun } from '../../training/evaluate';
 import type { SplitName } from '../../training/data';
 import { printJson, UsageError, withContext, type Command } from '../command';
-import { table } from './runs';
+import { table } from '../table';
 import { exitEvenIfHeld } from './train';
 
 const SPLITS: readonly SplitName[] = ['test', 'validation', 'train'];

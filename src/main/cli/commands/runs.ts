@@ -5,6 +5,7 @@ import type { AppContext } from '../../context';
 import { findDatasetId, getDataset } from '../../store/datasets';
 import { listRuns, markDeadRunsInterrupted } from '../../store/runs';
 import { printJson, withContext, type Command } from '../command';
+import { table } from '../table';
 
 export const runsCommand: Command = {
   usage: 'runs [--dataset <name or id>]',
@@ -64,17 +65,5 @@ function runRows(runs: readonly Run[]): string[][] {
   ];
 }
 
-/** Columns padded to their widest cell; the first row is the header. */
-export function table(rows: readonly string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return (
-    rows
-      .map((r) =>
-        r
-          .map((cell, c) => cell.padEnd(widths[c]!))
-          .join('  ')
-          .trimEnd(),
-      )
-      .join('\n') + '\n'
-  );
-}
+// experiment.ts still imports the table from here.
+export { table };
