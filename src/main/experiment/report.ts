@@ -43,7 +43,7 @@ export function sparsityPoints(summaries: readonly GroupSummary[]): SparsityPoin
         gain: seeds.meanDifference,
         low: seeds.ci95?.[0] ?? null,
         high: seeds.ci95?.[1] ?? null,
-        series: MODEL_LABELS[g.model],
+        series: g.model,
       },
     ];
   });
@@ -127,8 +127,7 @@ function summaryTable(record: ExperimentRecord, groups: readonly Group[]): strin
     'Foreground',
     'Model',
     ...record.grid.losses,
-    'Gain by seed',
-    '95% CI',
+    'Gain by seed (95% CI)',
     't-test',
     'Gain by image',
     't-test',
@@ -142,8 +141,8 @@ function summaryTable(record: ExperimentRecord, groups: readonly Group[]): strin
       s.foreground === null ? '–' : `${(s.foreground * 100).toFixed(1)}%`,
       escapeHtml(s.model),
       ...s.losses.map((l) => (l.iou ? `${formatMeanSd(l.iou)} (${l.iou.n})` : '–')),
-      formatDifference(seeds?.meanDifference ?? null),
-      formatInterval(seeds?.ci95 ?? null),
+      formatDifference(seeds?.meanDifference ?? null) +
+        (seeds?.ci95 ? ` ${formatInterval(seeds.ci95)}` : ''),
       pCell(seeds?.tTest),
       formatDifference(images?.meanDifference ?? null),
       pCell(images?.tTest),
