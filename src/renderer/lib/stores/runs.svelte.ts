@@ -6,17 +6,13 @@ import type { Input } from '../../../shared/api';
 import type { EpochMetrics, Run, TrainProgress } from '../../../shared/domain';
 import type { RunStatus } from '../../../shared/ids';
 import { api } from '../api';
-import { describeError } from './toasts.svelte';
+import { ListStore } from './list.svelte';
 
 /** Statuses the queue shows: waiting, working, or cut short and resumable. */
 export const ACTIVE: readonly RunStatus[] = ['queued', 'running'];
 export const RESUMABLE: readonly RunStatus[] = ['interrupted', 'cancelled', 'failed'];
 
-class RunsStore {
-  items = $state<Run[]>([]);
-  /** 'idle' until the first load; a failed refresh keeps the last list it had. */
-  status = $state<'idle' | 'loading' | 'ready' | 'error'>('idle');
-  error = $state<string | null>(null);
+class RunsStore extends ListStore<Run> {
   /** The latest batch-level report of each run that is training. */
   progress = $state<Record<number, TrainProgress>>({});
   /** Per-epoch metrics of the runs whose curves were asked for (see loadEpochs). */
@@ -49,32 +45,9 @@ class RunsStore {
     api.on('run.deleted', ({ id }) => this.drop(id));
   }
 
-  async refresh(): Promise<void> {
+  protected fetch(): Promise<Run[]> {
     this.listen();
-    this.status = 'loading';
-    try {
-      this.items = await api.call('runs.list', {});
-      this.status = 'ready';
-      this.error = null;
-    } catch (error) {
-      this.error = describeError(error);
-      this.status = 'error';
-    }
-  }
-
-  /** Loads once; views call it on mount without refetching on every visit. */
-  ensure(): void {
-    if (this.status === 'idle') void this.refresh();
-  }
-
-  get(id: number): Run | undefined {
-    return this.items.find((r) => r.id === id);
-  }
-
-  put(run: Run): void {
-    const at = this.items.findIndex((r) => r.id === run.id);
-    if (at < 0) this.items.push(run);
-    else this.items[at] = run;
+    return api.call('runs.list', {});
   }
 
   /**
