@@ -31,6 +31,15 @@ class Toasts {
     this.show('error', `${doing}: ${describeError(error)}`);
   }
 
+  /** Runs `action` for a button; if it throws, that is an error toast headed `failed`. */
+  async attempt(failed: string, action: () => Promise<unknown>): Promise<void> {
+    try {
+      await action();
+    } catch (error) {
+      this.error(failed, error);
+    }
+  }
+
   dismiss(id: number): void {
     this.items = this.items.filter((t) => t.id !== id);
   }
