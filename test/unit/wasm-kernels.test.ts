@@ -94,13 +94,18 @@ const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 const data = (shape: number[], rng: Rng) => ({ shape, data: values(rng, size(shape)) });
 
 /** Inputs and attributes of one call of `kernel` for the layer shape `c`. */
-async function kernelCall(kernel: string, c: ConvCase, rng: Rng) {
+async function kernelCall(
+  kernel: string,
+  c: ConvCase,
+  rng: Rng,
+): Promise<{ inputs: Parameters<typeof runOn>[2]; attrs: tf.NamedAttrMap }> {
   const common = {
     strides: c.strides,
     pad: c.pad,
     dataFormat: 'NHWC',
     dimRoundingMode: c.dimRoundingMode,
-  };
+    // Explicit paddings are nested arrays, which NamedAttrMap's Attribute type leaves out.
+  } as unknown as tf.NamedAttrMap;
   if (kernel === tf.MaxPoolGrad) {
     const pool = { ...common, filterSize: [c.filter[0], c.filter[1]] as [number, number] };
     // Coarse values: windows with ties and with only negative values are common.
@@ -121,8 +126,8 @@ async function kernelCall(kernel: string, c: ConvCase, rng: Rng) {
 
 async function compareKernel(kernel: string, c: ConvCase, rng: Rng): Promise<number> {
   const { inputs, attrs } = await kernelCall(kernel, c, rng);
-  const expected = await runOn('cpu', kernel, inputs, attrs as tf.NamedAttrMap);
-  const actual = await runOn('wasm', kernel, inputs, attrs as tf.NamedAttrMap);
+  const expected = await runOn('cpu', kernel, inputs, attrs);
+  const actual = await runOn('wasm', kernel, inputs, attrs);
   expect(actual.shape).toEqual(expected.shape);
   return relativeError(actual.data, expected.data);
 }
