@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { WASM_TRAINING_KERNELS } from '../../src/main/training/wasm';
 import { BACKEND_IDS } from '../../src/shared/ids';
 
 const require = createRequire(import.meta.url);
+const backendModule = new URL('../../src/main/training/backend.ts', import.meta.url).href;
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 const BACKEND_MODULE = path.join(REPO_ROOT, 'src/main/training/backend.ts');
 
@@ -65,6 +67,27 @@ describe('initBackend', () => {
   it('runs XNNPACK on every core (up to its pool of eight)', async () => {
     await initBackend('wasm');
     expect(getThreadsCount()).toBe(Math.min(os.availableParallelism(), MAX_WASM_THREADS));
+  });
+
+  it('lets a process that used threaded wasm exit by itself', async () => {
+    // XNNPACK's pool threads idle forever; they must not hold the process open.
+    const script = [
+      `const { initBackend } = await import(${JSON.stringify(backendModule)});`,
+      `const tf = await import('@tensorflow/tfjs');`,
+      `await initBackend('wasm');`,
+      `tf.conv2d(tf.ones([1, 8, 8, 2]), tf.ones([3, 3, 2, 2]), 1, 'same').dataSync();`,
+    ].join('\n');
+    const started = Date.now();
+    const { error } = await new Promise<{ error: Error | null }>((resolve) =>
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '-e', script],
+        { timeout: 30_000, env: { ...process.env, JACCARD_WASM_THREADS: '2' } },
+        (error) => resolve({ error }),
+      ),
+    );
+    expect(error).toBeNull();
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 
   it.runIf(!resolves('@tensorflow/tfjs-node'))(

@@ -62,11 +62,19 @@ class BlobUrlWorker extends Worker {
   constructor(url: string | URL, options?: WorkerOptions) {
     const href = String(url);
     const script = href.startsWith('blob:') ? resolveObjectURL(href) : undefined;
-    if (script) super(BOOTSTRAP, { ...options, eval: true, workerData: { script } });
+    // execArgv: [] keeps the parent's flags (--import tsx, --input-type=module) out of
+    // the bootstrap, which is plain CommonJS needing only Node's own modules.
+    if (script) super(BOOTSTRAP, { ...options, eval: true, execArgv: [], workerData: { script } });
     else super(url, options);
-    // Idle pool workers must not keep a finished process alive.
     this.unref();
   }
+
+  /**
+   * Emscripten refs a worker while it runs a pthread, and XNNPACK's pool threads run
+   * (idle) forever, so a finished process would never exit. The pool only computes
+   * while the main thread waits for it, so it never needs to keep the process alive.
+   */
+  override ref(): void {}
 }
 
 /**
