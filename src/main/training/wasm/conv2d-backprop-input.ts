@@ -123,8 +123,10 @@ function flippedSubFilter(
             shrinkAxisMask: 0,
           },
         );
-  const rotated = scope.run('Reverse', { x: taps }, { dims: [0, 1] });
-  return scope.transpose(rotated, [0, 1, 3, 2]);
+  // Rotating by 180° reverses the row-major tap order (the package's Reverse is slow).
+  const [th, tw] = taps.shape as [number, number];
+  const reversed = scope.reverseOuter(scope.reshape(taps, [th * tw, inC * outC]));
+  return scope.transpose(scope.reshape(reversed, [th, tw, inC, outC]), [0, 1, 3, 2]);
 }
 
 export const conv2dBackpropInputConfig: tf.KernelConfig = {

@@ -89,6 +89,21 @@ export class KernelScope {
     });
   }
 
+  /** Reverses `x` along its first axis, one bulk copy per slice. */
+  reverseOuter(x: tf.TensorInfo): tf.TensorInfo {
+    const [outer, ...inner] = x.shape as number[];
+    const size = inner.reduce((a, b) => a * b, 1);
+    const reversed = this.backend.makeOutput(x.shape, x.dtype);
+    this.made.push(reversed);
+    const source = this.backend.typedArrayFromHeap(x);
+    const target = this.backend.typedArrayFromHeap(reversed);
+    for (let p = 0; p < (outer as number); p++) {
+      const from = ((outer as number) - 1 - p) * size;
+      target.set(source.subarray(from, from + size), p * size);
+    }
+    return reversed;
+  }
+
   zeros(shape: number[]): tf.TensorInfo {
     return this.run('Fill', {}, { shape, value: 0, dtype: 'float32' });
   }
