@@ -11,11 +11,13 @@ import { type Row, type Report, renderMarkdown } from './report';
 import { summarize } from './stats';
 
 const USAGE = `Usage: npm run bench -- [options]
-  --steps N        measured training steps per contender (default 7)
+  --steps N        measured training steps per contender (default 9)
   --infer-reps N   measured 512x512 inferences per contender (default 5)
   --warmup N       unmeasured training steps first (default ${REFERENCE.warmup})
   --size N         input side (default ${REFERENCE.size}); --batch N (default ${REFERENCE.batch})
   --only a,b       only contenders whose label contains one of these words
+  --settle MS      pause between turns (default 500), so one contender's idle threads
+                   (OpenMP spins for a while after each step) do not slow the next
   --cpu-budget S   seconds one plain-JS cpu step may take before it is reported as
                    slower than that (default 60; 0 leaves the cpu backend out)
   --json           print the results as JSON instead of a markdown table`;
@@ -29,12 +31,13 @@ export async function main(argv: string[]): Promise<number> {
     options = parseArgs({
       args: argv,
       options: {
-        steps: { type: 'string', default: '7' },
+        steps: { type: 'string', default: '9' },
         'infer-reps': { type: 'string', default: '5' },
         warmup: { type: 'string', default: String(REFERENCE.warmup) },
         size: { type: 'string', default: String(REFERENCE.size) },
         batch: { type: 'string', default: String(REFERENCE.batch) },
         only: { type: 'string' },
+        settle: { type: 'string', default: '500' },
         'cpu-budget': { type: 'string', default: '60' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
@@ -53,8 +56,10 @@ export async function main(argv: string[]): Promise<number> {
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}`);
     return n;
   };
-  let steps: number, inferReps: number, cpuBudget: number, workload: Workload;
+  let steps: number, inferReps: number, cpuBudget: number, settleMs: number;
+  let workload: Workload;
   try {
+    settleMs = count('settle', options.settle, 0);
     steps = count('steps', options.steps, 1);
     inferReps = count('infer-reps', options['infer-reps'], 0);
     cpuBudget = count('cpu-budget', options['cpu-budget'], 0);
@@ -135,6 +140,7 @@ export async function main(argv: string[]): Promise<number> {
       log(`${kind} round ${round + 1}/${n}`);
       for (let i = 0; i < running.length; i++) {
         const entry = running[(round + i) % running.length]!;
+        await new Promise((resolve) => setTimeout(resolve, settleMs));
         entry[kind].push(await entry.contender.time(kind, STEP_TIMEOUT_MS));
       }
     }
@@ -168,6 +174,7 @@ export async function main(argv: string[]): Promise<number> {
     workload,
     steps,
     inferReps,
+    settleMs,
     machine: {
       cpu: os.cpus()[0]?.model ?? 'unknown',
       cores,

@@ -22,6 +22,7 @@ export interface Report {
   workload: Workload;
   steps: number;
   inferReps: number;
+  settleMs: number;
   machine: { cpu: string; cores: number; memoryGiB: number; node: string; platform: string };
   loadAverage: { before: number; after: number };
   date: string;
@@ -70,8 +71,9 @@ export function renderMarkdown(report: Report): string {
   lines.push(
     '',
     `${report.steps} training steps and ${report.inferReps} inferences per contender after ` +
-      `${w.warmup} warm-up steps, taken in turns (one each, rotating order) so background ` +
-      `load hits every contender alike. × PyTorch divides by the faster PyTorch row. ` +
+      `${w.warmup} warm-up steps, taken in turns (one each, rotating order, ${report.settleMs} ms ` +
+      `apart) so background load hits every contender alike. × PyTorch divides by the ` +
+      `faster PyTorch row. ` +
       `1-minute load average ${fixed(report.loadAverage.before, 1)} before, ` +
       `${fixed(report.loadAverage.after, 1)} after, on ${m.cores} cores: ` +
       (Math.max(report.loadAverage.before, report.loadAverage.after) > 1.5
