@@ -132,10 +132,12 @@ async function startWasm(): Promise<void> {
   }
   registerWasmTrainingKernels();
   const threads = wasmThreadCount();
-  const begin = () => withoutEmscriptenHandlers(() => tf.setBackend('wasm'));
-  if (threads > 1 && (await startWasmThreaded(wasm, threads, begin))) return;
-  disableWasmThreads(wasm);
-  if (!(await begin())) throw new Error('the wasm backend did not start');
+  const begin = () => tf.setBackend('wasm');
+  await withoutEmscriptenHandlers(async () => {
+    if (threads > 1 && (await startWasmThreaded(wasm, threads, begin))) return;
+    disableWasmThreads(wasm);
+    if (!(await begin())) throw new Error('the wasm backend did not start');
+  });
 }
 let wasmPathsSet = false;
 
@@ -143,7 +145,8 @@ let wasmPathsSet = false;
  * Emscripten's Node glue installs process-wide 'uncaughtException' and
  * 'unhandledRejection' handlers that rethrow; Node then prints the whole minified
  * one-line module as the error's source line (hundreds of kilobytes) and the process's
- * own handlers lose control. Remove what the module start added.
+ * own handlers lose control. Remove what the module starts (including an abandoned
+ * threaded one) added.
  */
 async function withoutEmscriptenHandlers<T>(body: () => Promise<T>): Promise<T> {
   const events = ['uncaughtException', 'unhandledRejection'];

@@ -58,6 +58,15 @@ async function deliver(data) {
 parentPort.on('message', (data) => { queue = queue.then(() => deliver(data)); });
 `;
 
+/** Seconds the threaded module may take to start before we give up on it. */
+const START_TIMEOUT_MS = 60_000;
+
+/** Set while the threaded module starts: where a failing worker reports to. */
+let starting: { fail(error: unknown): void; workers: Set<Worker> } | undefined;
+
+/** Workers of a start-up that failed: their later errors are expected and ignored. */
+const abandoned = new WeakSet<Worker>();
+
 class BlobUrlWorker extends Worker {
   constructor(url: string | URL, options?: WorkerOptions) {
     const href = String(url);
@@ -67,6 +76,7 @@ class BlobUrlWorker extends Worker {
     if (script) super(BOOTSTRAP, { ...options, eval: true, execArgv: [], workerData: { script } });
     else super(url, options);
     this.unref();
+    starting?.workers.add(this);
   }
 
   /**
@@ -75,12 +85,27 @@ class BlobUrlWorker extends Worker {
    * while the main thread waits for it, so it never needs to keep the process alive.
    */
   override ref(): void {}
+
+  /**
+   * Emscripten's 'error' listener rethrows in the main thread, which would kill the
+   * process when a worker fails to start; during start-up the failure is reported
+   * instead, so that start-up can fall back to one thread (and the other workers of
+   * that start-up, failing a moment later, are ignored).
+   */
+  override on(...[event, listener]: Parameters<Worker['on']>): this {
+    if (event !== 'error') return super.on(event, listener);
+    return super.on('error', (error: Error) => {
+      if (starting) starting.fail(error);
+      else if (!abandoned.has(this)) listener(error);
+    });
+  }
 }
 
 /**
  * Starts the wasm backend (via `start`, i.e. tf.setBackend('wasm')) with `threads`
- * XNNPACK threads. Returns whatever `start` returns; on false the caller should start
- * again single-threaded with `disableWasmThreads`.
+ * XNNPACK threads. Resolves false, with the reason on stderr, when the threaded
+ * module cannot start; the caller then starts again single-threaded after
+ * `disableWasmThreads` (tfjs ignores the abandoned attempt).
  */
 export async function startWasmThreaded(
   wasm: WasmModule,
@@ -98,12 +123,29 @@ export async function startWasmThreaded(
   });
   const cpus = os.cpus;
   os.cpus = () => Array.from({ length: 2 * count }, () => cpus()[0] as os.CpuInfo);
-  // The unref'd workers must not let Node exit while start-up waits on them.
-  const keepAlive = setInterval(() => {}, 1000);
+  const workers = new Set<Worker>();
+  let timer: NodeJS.Timeout | undefined;
+  // Also keeps Node from exiting while start-up waits on the unref'd workers.
+  const failure = new Promise<unknown>((resolve) => {
+    starting = { fail: resolve, workers };
+    timer = setTimeout(
+      () => resolve(new Error(`no answer within ${START_TIMEOUT_MS / 1000} s`)),
+      START_TIMEOUT_MS,
+    );
+  });
   try {
-    return await start();
+    const outcome = await Promise.race([start(), failure]);
+    if (outcome === true) return true;
+    const reason = outcome === false ? 'tfjs reported a failed start' : String(outcome);
+    console.warn(`The threaded wasm backend did not start (${reason}); using one thread.`);
+    for (const worker of workers) {
+      abandoned.add(worker);
+      void worker.terminate();
+    }
+    return false;
   } finally {
-    clearInterval(keepAlive);
+    starting = undefined;
+    clearTimeout(timer);
     os.cpus = cpus;
   }
 }
