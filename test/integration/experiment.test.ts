@@ -86,6 +86,8 @@ describe('jaccard experiment', () => {
       onEvent: (e) => events.push(e),
     });
 
+    // The trainers' own errors first, so a failure says why a cell did not finish.
+    expect(events.filter((e) => e.event === 'end' && e.error !== null)).toEqual([]);
     expect(result.unfinished).toEqual([]);
     expect(result.cells).toHaveLength(8);
     const runs = result.cells.map((c) => c.run!);
