@@ -22,4 +22,18 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  {
+    files: ['src/main/**/*.ts'],
+    ignores: ['src/main/store/database.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='transaction']",
+          message:
+            'Use writeTransaction (store/database.ts): a deferred transaction fails with SQLITE_BUSY when another process writes.',
+        },
+      ],
+    },
+  },
 );

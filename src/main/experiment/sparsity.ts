@@ -13,6 +13,7 @@ import { ApiError } from '../../shared/errors';
 import type { AppContext } from '../context';
 import { absolutePath, storeContent, withStoreErrors } from '../files';
 import { decodeMask, encodeMask, foregroundFraction } from '../images/mask';
+import { writeTransaction } from '../store/database';
 import { createDataset, findDatasetId } from '../store/datasets';
 import { insertImage, listStoredImages, type StoredImage } from '../store/images';
 import { insertMask } from '../store/masks';
@@ -284,7 +285,7 @@ async function importDerived(
     });
   }
   return withStoreErrors(ctx.db, () =>
-    ctx.db.transaction(() => {
+    writeTransaction(ctx.db, () => {
       const dataset = createDataset(ctx.db, name);
       images.forEach((image, i) => {
         const imageId = insertImage(ctx.db, dataset.id, {
@@ -299,6 +300,6 @@ async function importDerived(
         insertMask(ctx.db, { imageId, ...masks[i]!, source: 'import' });
       });
       return dataset.id;
-    })(),
+    }),
   );
 }

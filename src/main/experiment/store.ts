@@ -9,7 +9,7 @@ import type {
 } from '../../shared/api/experiments';
 import { ApiError } from '../../shared/errors';
 import type { Run } from '../../shared/domain';
-import type { Db } from '../store/database';
+import { type Db, writeTransaction } from '../store/database';
 import { createRun, getRun } from '../store/runs';
 import { cellConfig, expandGrid, matchRuns } from './grid';
 
@@ -63,7 +63,7 @@ export function saveExperiment(
 ): ExperimentRecord {
   const protocol = JSON.stringify(input.protocol);
   const grid = JSON.stringify(input.grid);
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     const existing = db.prepare('SELECT id FROM experiments WHERE protocol = ?').get(protocol) as
       { id: number } | undefined;
     if (existing) {
@@ -77,7 +77,7 @@ export function saveExperiment(
       .prepare('INSERT INTO experiments (name, protocol, grid) VALUES (?, ?, ?)')
       .run(input.name ?? protocolName(input.protocol), protocol, grid);
     return getExperimentRecord(db, Number(lastInsertRowid));
-  })();
+  });
 }
 
 function protocolName(p: Protocol): string {

@@ -9,6 +9,7 @@ import { ApiError } from '../../shared/errors';
 import type { Split } from '../../shared/ids';
 import type { AppContext } from '../context';
 import { fsReason, sha256, storeContent, withStoreErrors } from '../files';
+import { writeTransaction } from '../store/database';
 import { createDataset, findDatasetId, getDataset } from '../store/datasets';
 import {
   addImageKey,
@@ -92,14 +93,14 @@ export async function importFolder(ctx: AppContext, options: ImportOptions): Pro
   }
 
   const id = withStoreErrors(ctx.db, () =>
-    ctx.db.transaction(() => {
+    writeTransaction(ctx.db, () => {
       const target = datasetId ?? createDataset(ctx.db, name).id;
       for (const { image, mask } of accepted) {
         const imageId = insertImage(ctx.db, target, image!);
         if (mask) insertMask(ctx.db, { imageId, ...mask, source: 'import' });
       }
       return target;
-    })(),
+    }),
   );
 
   const splits: Record<Split, number> = { train: 0, test: 0, unassigned: 0 };

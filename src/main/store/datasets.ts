@@ -1,6 +1,6 @@
 import type { Dataset } from '../../shared/domain';
 import { ApiError } from '../../shared/errors';
-import type { Db } from './database';
+import { type Db, writeTransaction } from './database';
 import { isProcessAlive } from './runs';
 
 interface DatasetRow {
@@ -95,7 +95,7 @@ export function renameDataset(db: Db, id: number, name: string): Dataset {
  * references, for the caller to remove once the transaction is committed.
  */
 export function deleteDataset(db: Db, id: number): { files: string[]; runIds: number[] } {
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     const runs = db.prepare('SELECT id, status, pid FROM runs WHERE dataset_id = ?').all(id) as {
       id: number;
       status: string;
@@ -137,7 +137,7 @@ export function deleteDataset(db: Db, id: number): { files: string[]; runIds: nu
         .all(JSON.stringify(files)) as string[],
     );
     return { files: files.filter((f) => !stillUsed.has(f)), runIds: runs.map((r) => r.id) };
-  })();
+  });
 }
 
 function nameConflict(error: unknown, name: string): unknown {

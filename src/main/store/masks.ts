@@ -1,6 +1,6 @@
 import type { MaskRevision } from '../../shared/domain';
 import { ApiError } from '../../shared/errors';
-import type { Db } from './database';
+import { type Db, writeTransaction } from './database';
 
 export interface MaskRow {
   id: number;
@@ -41,7 +41,7 @@ export function insertMask(
   mask: NewMask,
   baseRevision: number | null = null,
 ): MaskRevision {
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     const current = db
       .prepare('SELECT COALESCE(MAX(revision), 0) FROM masks WHERE image_id = ?')
       .pluck()
@@ -60,7 +60,7 @@ export function insertMask(
       )
       .get({ ...mask, revision: current + 1 }) as MaskRow;
     return toMaskRevision(row);
-  })();
+  });
 }
 
 export function currentMask(db: Db, imageId: number): MaskRevision | null {

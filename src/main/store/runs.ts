@@ -9,7 +9,7 @@ import type {
   TrainConfig,
 } from '../../shared/domain';
 import type { BackendId, RunStatus } from '../../shared/ids';
-import type { Db } from './database';
+import { type Db, writeTransaction } from './database';
 
 interface RunRow {
   id: number;
@@ -163,13 +163,13 @@ export function transitionRun(
   from: readonly RunStatus[],
   patch: RunPatch & { status: RunStatus },
 ): boolean {
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     const row = db.prepare('SELECT status FROM runs WHERE id = ?').get(id) as
       { status: RunStatus } | undefined;
     if (!row || !from.includes(row.status)) return false;
     updateRun(db, id, patch);
     return true;
-  })();
+  });
 }
 
 export function deleteRun(db: Db, id: number): void {
@@ -206,7 +206,7 @@ export function recordEpoch(
   metrics: EpochMetrics,
   bestValIou: number | null,
 ): void {
-  db.transaction(() => {
+  writeTransaction(db, () => {
     db.prepare(
       `INSERT OR REPLACE INTO run_epochs
          (run_id, epoch, train_loss, val_loss, val_iou, images_per_second, seconds)
@@ -225,7 +225,7 @@ export function recordEpoch(
       bestValIou,
       runId,
     );
-  })();
+  });
 }
 
 /**
@@ -233,10 +233,10 @@ export function recordEpoch(
  * describe weights that no longer exist.
  */
 export function truncateEpochs(db: Db, runId: number, lastKept: number): void {
-  db.transaction(() => {
+  writeTransaction(db, () => {
     db.prepare('DELETE FROM run_epochs WHERE run_id = ? AND epoch > ?').run(runId, lastKept);
     db.prepare('UPDATE runs SET epochs_done = ? WHERE id = ?').run(lastKept, runId);
-  })();
+  });
 }
 
 export interface RunImageRow extends SegmentationMetrics {
@@ -251,12 +251,12 @@ export function replaceRunImages(db: Db, runId: number, rows: readonly RunImageR
     `INSERT INTO run_images (run_id, image_id, prediction, iou, dice, accuracy, precision, recall)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  db.transaction(() => {
+  writeTransaction(db, () => {
     db.prepare('DELETE FROM run_images WHERE run_id = ?').run(runId);
     for (const r of rows) {
       insert.run(runId, r.imageId, r.prediction, r.iou, r.dice, r.accuracy, r.precision, r.recall);
     }
-  })();
+  });
 }
 
 /**
