@@ -7,9 +7,10 @@
 // Names are content addresses: writing the same content twice lands on the same file,
 // which is what lets an import that died midway be redone without duplicating files.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ApiError } from '../shared/errors';
+import { isProcessAlive } from './process-alive';
 import type { Db } from './store/database';
 
 export type StoredKind = 'images' | 'masks';
@@ -66,7 +67,7 @@ export async function storeContent(
  * a partial file under the final name. Failures become ApiError('io') naming the path.
  */
 export async function writeFileAtomic(abs: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${abs}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const tmp = `${abs}.${process.pid}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
   try {
     await mkdir(dirname(abs), { recursive: true });
     await writeFile(tmp, bytes, { flush: true });
@@ -75,6 +76,30 @@ export async function writeFileAtomic(abs: string, bytes: Uint8Array): Promise<v
     await rm(tmp, { force: true }).catch(() => undefined);
     throw ioError('write', abs, error);
   }
+}
+
+const TEMP_SUFFIX = '.tmp';
+/** `<final name>.<writer's pid>.<random>.tmp`, as writeFileAtomic names them. */
+const TEMP_NAME = /\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+/**
+ * Removes the temporary files of writers that are gone: a process killed between a
+ * write and its rename leaves one behind, never referenced by a row. A live writer's
+ * are left alone, so this is safe while the CLI or a trainer writes the same folder.
+ * Returns how many it removed.
+ */
+export async function sweepStaleTempFiles(
+  dataDir: string,
+  isAlive: (pid: number) => boolean = isProcessAlive,
+): Promise<number> {
+  const root = join(dataDir, 'files');
+  const names = await readdir(root, { recursive: true }).catch(() => [] as string[]);
+  const stale = names.filter((name) => {
+    const pid = TEMP_NAME.exec(name)?.[1];
+    return pid !== undefined && !isAlive(Number(pid));
+  });
+  await Promise.all(stale.map((name) => rm(join(root, name), { force: true })));
+  return stale.length;
 }
 
 /** Removes stored files and folders (relative paths), ignoring ones already gone. */

@@ -13,7 +13,8 @@ import { experimentReport } from '../../src/main/experiment/report';
 import { runExperiment, type RunnerEvent } from '../../src/main/experiment/runner';
 import { importFolder } from '../../src/main/images/importer';
 import { runManager } from '../../src/main/training/run-manager';
-import { getRun, isProcessAlive, listEpochs, listRuns, runPid } from '../../src/main/store/runs';
+import { isProcessAlive } from '../../src/main/process-alive';
+import { getRun, listEpochs, listRuns, runPid } from '../../src/main/store/runs';
 import type { ExperimentDetail, ExperimentRequest } from '../../src/shared/api/experiments';
 import { repoRoot } from './train-fixture';
 

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import {
   copyFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -17,6 +18,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ApiEvents } from '../../src/shared/api';
 import { ApiError } from '../../src/shared/errors';
 import { createContext, type AppContext } from '../../src/main/context';
+import { sweepStaleTempFiles } from '../../src/main/files';
 import { exportMasks } from '../../src/main/images/export';
 import { importFolder } from '../../src/main/images/importer';
 import { decodeMask } from '../../src/main/images/mask';
@@ -275,20 +277,35 @@ describe('an import killed midway', () => {
     expect(count(ctx, 'datasets') + count(ctx, 'images') + count(ctx, 'masks')).toBe(0);
     const written = readdirSync(join(dataDir, 'files'), { recursive: true }).length;
     expect(written).toBeGreaterThan(0);
+    // As if the kill had landed between a write and its rename.
+    const orphan = join(dataDir, 'files/masks', `ab.png.${child.pid}.0123abcd.tmp`);
+    writeFileSync(orphan, 'half a mask');
 
     const report = await importFolder(ctx, { folder: FACE, name: 'face' });
     expect([report.images, report.masks]).toEqual([70, 70]);
     const files = readdirSync(join(dataDir, 'files'), { recursive: true, encoding: 'utf8' });
-    // SIGKILL can land between a write and its rename, leaving the killed process's own
-    // temp file (never referenced by a row); the completed import leaves none of its own.
-    const temps = files.filter((f) => f.endsWith('.tmp'));
-    expect(temps.filter((f) => !f.includes(`.${child.pid}.`))).toEqual([]);
+    // The dead writer's temp files are swept; the completed import leaves none of its own.
+    expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
     // 64 distinct images and 70 masks, each stored once.
     const stored = files.filter((f) => /\.(png|jpg|webp)$/.test(f));
     expect(stored.length).toBe(
       new Set(listStoredImages(ctx.db, report.dataset.id).flatMap((i) => [i.file, i.maskFile]))
         .size,
     );
+  });
+});
+
+describe('sweeping temp files', () => {
+  it("removes a dead writer's temp files and keeps a live one's", async () => {
+    const dataDir = tmpFolder();
+    const folder = join(dataDir, 'files/images/ab');
+    mkdirSync(folder, { recursive: true });
+    const live = join(folder, `x.png.${process.pid}.0123abcd.tmp`);
+    const dead = join(folder, 'x.png.4194304.89abcdef.tmp');
+    const stored = join(folder, 'x.png');
+    for (const file of [live, dead, stored]) writeFileSync(file, 'bytes');
+    expect(await sweepStaleTempFiles(dataDir, (pid) => pid === process.pid)).toBe(1);
+    expect([existsSync(live), existsSync(dead), existsSync(stored)]).toEqual([true, false, true]);
   });
 });
 

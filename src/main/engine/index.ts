@@ -3,6 +3,7 @@
 // Electron spawns it (`jaccard engine --ipc`) and relays its window's calls to it.
 import { startBridge, type Bridge } from '../bridge';
 import { createContext, type AppContext } from '../context';
+import { sweepStaleTempFiles } from '../files';
 import { runManager, type RunManager } from '../training/run-manager';
 import { lockDataDir } from './lock';
 
@@ -28,6 +29,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   let runs: RunManager | undefined;
   try {
     ctx = createContext(options.dataDir, { nativeDialogs: options.nativeDialogs ?? false });
+    await sweepStaleTempFiles(options.dataDir);
     // Started now, not on the first runs call: it settles runs a crash left 'running'
     // and resumes the queue the last session left.
     runs = runManager(ctx);

@@ -8,7 +8,7 @@ import type { ImportProblem, ImportReport } from '../../shared/domain';
 import { ApiError } from '../../shared/errors';
 import type { Split } from '../../shared/ids';
 import type { AppContext } from '../context';
-import { fsReason, sha256, storeContent, withStoreErrors } from '../files';
+import { fsReason, sha256, storeContent, sweepStaleTempFiles, withStoreErrors } from '../files';
 import { writeTransaction } from '../store/database';
 import { createDataset, findDatasetId, getDataset } from '../store/datasets';
 import {
@@ -62,6 +62,9 @@ export async function importFolder(ctx: AppContext, options: ImportOptions): Pro
     );
   }
 
+  // A killed import's half-written files would otherwise stay forever; its complete
+  // ones are content-addressed and get reused below.
+  await sweepStaleTempFiles(ctx.dataDir);
   let done = 0;
   const total = plan.candidates.length;
   const prepared = await mapLimit(plan.candidates, availableParallelism(), async (candidate) => {

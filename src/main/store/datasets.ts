@@ -1,7 +1,7 @@
 import type { Dataset } from '../../shared/domain';
 import { ApiError } from '../../shared/errors';
 import { type Db, writeTransaction } from './database';
-import { isProcessAlive } from './runs';
+import { isProcessAlive } from '../process-alive';
 
 interface DatasetRow {
   id: number;

@@ -9,6 +9,7 @@ import type {
   TrainConfig,
 } from '../../shared/domain';
 import type { BackendId, RunStatus } from '../../shared/ids';
+import { isProcessAlive } from '../process-alive';
 import { type Db, writeTransaction } from './database';
 
 interface RunRow {
@@ -318,16 +319,6 @@ export function listRunImages(db: Db, runId: number): StoredPrediction[] {
       precision: r.precision,
       recall: r.recall,
     }));
-}
-
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else, so it is alive.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
