@@ -29,6 +29,11 @@ export interface BridgeOptions {
   port?: number;
   /** Where the built renderer lives; null serves no pages (API and media only). */
   rendererDir?: string | null;
+  /**
+   * A page origin other than the bridge's own that may read media: electron-vite's dev
+   * server, whose renderer fetches masks and predictions into canvases across origins.
+   */
+  mediaOrigin?: string;
 }
 
 export interface Bridge {
@@ -131,6 +136,12 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       const media = parseMediaPath(decodePath(path.slice(7)));
       if (!media) throw new HttpError(404, 'not-found', `No such media: ${path}`);
       const { file, contentType } = await resolveMedia(ctx, media);
+      if (options.mediaOrigin) {
+        res.setHeader('vary', 'origin');
+        if (req.headers.origin === options.mediaOrigin) {
+          res.setHeader('access-control-allow-origin', options.mediaOrigin);
+        }
+      }
       return sendFile(req, res, file, contentType, 'private, no-cache');
     }
     return serveRenderer(req, res, path);

@@ -21,9 +21,16 @@ const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 5_000;
 const LOG_TAIL = 4000;
 
-export function spawnEngine(appPath: string, dataDir: string): Promise<EngineProcess> {
+/** `mediaOrigin`: the dev server's origin when the window's pages come from one. */
+export function spawnEngine(
+  appPath: string,
+  dataDir: string,
+  mediaOrigin?: string,
+): Promise<EngineProcess> {
   const node = process.env.JACCARD_NODE || 'node';
-  const child = spawn(node, [join(appPath, 'bin', 'jaccard.js'), 'engine', '--ipc'], {
+  const args = [join(appPath, 'bin', 'jaccard.js'), 'engine', '--ipc'];
+  if (mediaOrigin) args.push('--media-origin', mediaOrigin);
+  const child = spawn(node, args, {
     cwd: appPath,
     env: { ...process.env, JACCARD_HOME: dataDir, ELECTRON_RUN_AS_NODE: undefined },
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],

@@ -27,7 +27,12 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 async function start(): Promise<void> {
-  const engine = await spawnEngine(app.getAppPath(), dataDir);
+  const devServer = process.env.ELECTRON_RENDERER_URL;
+  const engine = await spawnEngine(
+    app.getAppPath(),
+    dataDir,
+    devServer && new URL(devServer).origin,
+  );
   engine.onExit((reason) => fail('The Jaccard engine stopped', reason));
   app.on('before-quit', (event) => {
     // Let the engine close its store before the app goes; quit again once it has.
@@ -36,7 +41,7 @@ async function start(): Promise<void> {
   });
   const options = {
     preload: fileURLToPath(new URL('../preload/index.cjs', import.meta.url)),
-    pageUrl: process.env.ELECTRON_RENDERER_URL ?? `${engine.origin}/`,
+    pageUrl: devServer ?? `${engine.origin}/`,
     bridgeOrigin: engine.origin,
     bridgeToken: engine.token,
   };

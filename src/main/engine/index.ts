@@ -15,6 +15,8 @@ export interface EngineOptions {
   nativeDialogs?: boolean;
   /** The built renderer the bridge serves; null for none, absent for out/renderer. */
   rendererDir?: string | null;
+  /** See BridgeOptions.mediaOrigin. */
+  mediaOrigin?: string;
 }
 
 export interface Engine {
@@ -37,6 +39,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       ctx,
       port: options.port,
       rendererDir: options.rendererDir,
+      mediaOrigin: options.mediaOrigin,
     });
     let closing: Promise<void> | undefined;
     const [opened, started] = [ctx, runs];

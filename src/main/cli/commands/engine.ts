@@ -6,17 +6,25 @@ import { reportStartFailure, serveIpc } from '../../engine/ipc';
 import { UsageError, type Command } from '../command';
 
 export const engineCommand: Command = {
-  usage: 'engine --ipc',
+  usage: 'engine --ipc [--media-origin <origin>]',
   summary: 'The engine process the desktop app starts (for a browser, use `jaccard serve`).',
   options: {
     ipc: { type: 'boolean', description: 'talk to the parent process over its IPC channel' },
+    'media-origin': {
+      type: 'string',
+      description: "a page origin that may read media across origins (electron-vite's dev server)",
+    },
   },
   async run({ dataDir, values }) {
     if (!values.ipc || !process.send) {
       throw new UsageError('the desktop app starts this with an IPC channel; use `jaccard serve`.');
     }
     try {
-      const engine = await startEngine({ dataDir, nativeDialogs: true });
+      const engine = await startEngine({
+        dataDir,
+        nativeDialogs: true,
+        mediaOrigin: values['media-origin'] as string | undefined,
+      });
       serveIpc(engine);
       stopOnSignals(engine.close);
     } catch (error) {
