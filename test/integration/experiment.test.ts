@@ -9,12 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../src/main/api';
 import { createContext, type AppContext } from '../../src/main/context';
 import { planExperiment } from '../../src/main/experiment/plan';
+import { createCellRun } from '../../src/main/experiment/store';
 import { experimentReport } from '../../src/main/experiment/report';
 import { runExperiment, type RunnerEvent } from '../../src/main/experiment/runner';
 import { importFolder } from '../../src/main/images/importer';
 import { runManager } from '../../src/main/training/run-manager';
 import { isProcessAlive } from '../../src/main/process-alive';
-import { getRun, listEpochs, listRuns, runPid } from '../../src/main/store/runs';
+import { getRun, listEpochs, listRuns, runPid, transitionRun } from '../../src/main/store/runs';
 import type { ExperimentDetail, ExperimentRequest } from '../../src/shared/api/experiments';
 import { repoRoot } from './train-fixture';
 
@@ -243,6 +244,28 @@ describe('jaccard experiment', () => {
     ]);
     expect(ends[0]!.error).toMatch(/no masked images/);
     expect(result.unfinished).toEqual(['unlabelled/unet/iou/seed-1']);
+  });
+
+  it('gives a cell one run when another process starts it first, and leaves it to that process', async () => {
+    const { record, cells } = await planExperiment(ctx, {
+      ...request,
+      datasets: ['face'],
+      losses: ['iou'],
+      seeds: 1,
+      protocol: { ...PROTOCOL, epochs: 1 },
+    });
+    const stale = cells[0]!;
+    expect(stale.run).toBeNull();
+    // The other process (played by this one: its pid is alive) claims and trains the cell.
+    const theirs = createCellRun(ctx.db, record, stale);
+    transitionRun(ctx.db, theirs.id, ['queued'], { status: 'running', pid: process.pid });
+    expect(createCellRun(ctx.db, record, stale).id).toBe(theirs.id);
+
+    const events: RunnerEvent[] = [];
+    await runExperiment(ctx, record, { onEvent: (e) => events.push(e) });
+    expect(events.some((e) => e.event === 'start')).toBe(false);
+    expect(listRuns(ctx.db).filter((r) => r.groupId === record.groupId)).toHaveLength(1);
+    transitionRun(ctx.db, theirs.id, ['running'], { status: 'cancelled', pid: null });
   });
 
   it('names a missing dataset and how to import it', async () => {

@@ -136,6 +136,23 @@ export async function runExperiment(
       attempts.set(cell.key, attempt);
       const run = cell.run ?? createCellRun(ctx.db, record, cell);
       cell.run = run;
+      if (!STARTABLE.includes(run.status)) {
+        // The app's engine started this cell meanwhile: it is that process's to train.
+        emit({
+          event: 'end',
+          key: cell.key,
+          runId: run.id,
+          status: run.status,
+          testIou: run.test?.iou ?? null,
+          seconds: run.durationSeconds,
+          error:
+            run.status === 'finished'
+              ? null
+              : `Run ${run.id} is ${run.status} in another Jaccard process; left to it.`,
+          retry: false,
+        });
+        continue;
+      }
       emit({ event: 'start', key: cell.key, runId: run.id, attempt, fromEpoch: run.epochsDone });
       const spawned = spawnTrainer(ctx.dataDir, run.id, threads, options.workerEntry);
       active.add(spawned.child);

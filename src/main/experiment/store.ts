@@ -119,11 +119,21 @@ export function describeExperiment(db: Db, record: ExperimentRecord): Experiment
   return { ...record, counts: countCells(experimentCells(db, record)) };
 }
 
-/** A cell's run, queued, named and grouped so the Runs list shows whose it is. */
+/**
+ * The cell's run, created queued, named and grouped (so the Runs list shows whose it is)
+ * if it has none yet. Looked up again under the write lock: the app's engine and a CLI
+ * experiment may both reach an unstarted cell, and it must get one run, not two.
+ */
 export function createCellRun(db: Db, record: ExperimentRecord, cell: ExperimentCell): Run {
-  return createRun(db, {
-    config: cellConfig(record.protocol, cell),
-    name: `experiment ${record.id}: ${cell.key}`,
-    groupId: record.groupId,
+  return writeTransaction(db, () => {
+    const existing = experimentCells(db, record).find((c) => c.key === cell.key)?.run;
+    return (
+      existing ??
+      createRun(db, {
+        config: cellConfig(record.protocol, cell),
+        name: `experiment ${record.id}: ${cell.key}`,
+        groupId: record.groupId,
+      })
+    );
   });
 }
