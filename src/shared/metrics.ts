@@ -63,6 +63,57 @@ export function metricsFromConfusion(c: Confusion): SegmentationMetrics {
   };
 }
 
+/**
+ * Pixels of one image by stored value round(p * 255), apart for truth foreground and
+ * background: any threshold's confusion is then a sum over 256 values, so a map decoded
+ * once can be scored at every threshold without its pixels.
+ */
+export interface ValueHistogram {
+  foreground: Float64Array;
+  background: Float64Array;
+}
+
+export function valueHistogram(truth: Uint8Array, prob: Uint8Array): ValueHistogram {
+  checkLengths(truth, prob);
+  const foreground = new Float64Array(256);
+  const background = new Float64Array(256);
+  for (let i = 0; i < truth.length; i++) {
+    if (truth[i] !== 0) foreground[prob[i]!]!++;
+    else background[prob[i]!]!++;
+  }
+  return { foreground, background };
+}
+
+/** Pools images like `sumConfusions` does, for every threshold at once. */
+export function sumHistograms(list: readonly ValueHistogram[]): ValueHistogram {
+  const sum = { foreground: new Float64Array(256), background: new Float64Array(256) };
+  for (const h of list) {
+    for (let u = 0; u < 256; u++) {
+      sum.foreground[u]! += h.foreground[u]!;
+      sum.background[u]! += h.background[u]!;
+    }
+  }
+  return sum;
+}
+
+/** The same counts as `confusion` on the pixels the histogram was made from. */
+export function histogramConfusion(histogram: ValueHistogram, threshold = 0.5): Confusion {
+  const table = foregroundTable(threshold);
+  const c: Confusion = { tp: 0, fp: 0, fn: 0, tn: 0 };
+  for (let u = 0; u < 256; u++) {
+    const fg = histogram.foreground[u]!;
+    const bg = histogram.background[u]!;
+    if (table[u] === 1) {
+      c.tp += fg;
+      c.fp += bg;
+    } else {
+      c.fn += fg;
+      c.tn += bg;
+    }
+  }
+  return c;
+}
+
 export interface SweepPoint {
   threshold: number;
   iou: number;
