@@ -109,23 +109,13 @@ async function scoreRun(store: Store, run: Run, threshold: number): Promise<Scor
   return { images: evaluation.images, pooled: evaluation.pooled };
 }
 
-// Rescoring decodes every stored prediction; a threshold slider revisits the same
-// values, so results are kept while the run and its images' masks stay the same.
-const rescored = new Map<string, Evaluation>();
-const RESCORED_LIMIT = 200;
-
+// The evaluator keeps what it decodes (see training/prediction-histograms.ts), so a
+// threshold slider costs a decode per prediction once, then next to nothing.
 async function rescore(store: Store, run: Run, threshold: number): Promise<Evaluation> {
-  const masks = listStoredImages(store.db, run.datasetId).map((i) => i.mask?.id ?? 0);
-  const key = [run.id, threshold, run.finishedAt, masks.join(',')].join('|');
-  const hit = rescored.get(key);
-  if (hit) return hit;
   // Loaded on demand: the evaluator module pulls in tfjs, which the stored 0.5 path
   // never needs.
   const { scoreStoredPredictions } = await import('../training/evaluate');
-  const evaluation = await scoreStoredPredictions(store.db, store.dataDir, run.id, threshold);
-  if (rescored.size >= RESCORED_LIMIT) rescored.delete(rescored.keys().next().value!);
-  rescored.set(key, evaluation);
-  return evaluation;
+  return scoreStoredPredictions(store.db, store.dataDir, run.id, threshold);
 }
 
 const stemOrder = new Intl.Collator('en', { numeric: true }).compare;

@@ -3,11 +3,10 @@
 // from the PNGs (any threshold, runs.imageMetrics, `jaccard evaluate`) match the ones the
 // trainer recorded at 0.5 exactly.
 import * as tf from '@tensorflow/tfjs';
-import { readFile } from 'node:fs/promises';
 import type { ImageMetrics, Run, SegmentationMetrics } from '../../shared/domain';
 import { ApiError } from '../../shared/errors';
 import { absolutePath, writeFileAtomic } from '../files';
-import { decodeImage, encodePng } from '../images/decode';
+import { encodePng } from '../images/decode';
 import type { Db } from '../store/database';
 import { getStoredImage } from '../store/images';
 import { listRunImages, replaceRunImages, type RunImageRow } from '../store/runs';
@@ -26,14 +25,17 @@ import {
   type SplitName,
 } from './data';
 import {
-  confusion,
+  DEFAULT_THRESHOLDS,
+  histogramConfusion,
   metricsFromConfusion,
   sumConfusions,
-  thresholdSweep,
-  type Confusion,
+  sumHistograms,
+  valueHistogram,
   type SweepPoint,
+  type ValueHistogram,
 } from '../../shared/metrics';
 import { buildModel } from './models';
+import { predictionHistograms } from './prediction-histograms';
 import { predictionFile, runFolders } from './run-files';
 
 export interface Evaluation {
@@ -45,14 +47,15 @@ export interface Evaluation {
   sweep: SweepPoint[];
 }
 
+/** An image's prediction against its mask, kept as a histogram: any threshold scores it. */
 interface Scored {
   ref: SampleRef;
-  truth: Uint8Array;
-  prob: Uint8Array;
+  histogram: ValueHistogram;
 }
 
 function summarize(scored: readonly Scored[], threshold: number): Evaluation {
-  const counts: Confusion[] = scored.map((s) => confusion(s.truth, s.prob, threshold));
+  const counts = scored.map((s) => histogramConfusion(s.histogram, threshold));
+  const pooledHistogram = sumHistograms(scored.map((s) => s.histogram));
   return {
     threshold,
     images: scored.map((s, i) => ({
@@ -62,10 +65,10 @@ function summarize(scored: readonly Scored[], threshold: number): Evaluation {
     })),
     pooled: scored.length ? metricsFromConfusion(sumConfusions(counts)) : null,
     sweep: scored.length
-      ? thresholdSweep(
-          scored.map((s) => s.truth),
-          scored.map((s) => s.prob),
-        )
+      ? DEFAULT_THRESHOLDS.map((t) => {
+          const { iou, dice } = metricsFromConfusion(histogramConfusion(pooledHistogram, t));
+          return { threshold: t, iou, dice };
+        })
       : [],
   };
 }
@@ -134,7 +137,7 @@ export async function evaluateAndStore(options: {
   const scored: Scored[] = [];
   for await (const { sample, prob } of predict(model, samples, size, batchSize)) {
     await storePrediction(dataDir, predictionFile(runId, sample.imageId), { ...sample, prob });
-    scored.push({ ref: sample, truth: await loadTruth(dataDir, sample), prob });
+    scored.push({ ref: sample, histogram: valueHistogram(await loadTruth(dataDir, sample), prob) });
     options.onImage?.(scored.length, samples.length);
   }
   const evaluation = summarize(scored, 0.5);
@@ -146,32 +149,28 @@ export async function evaluateAndStore(options: {
   return evaluation;
 }
 
-/** Re-scores the stored test predictions of a run at any threshold, without tfjs. */
+/**
+ * Re-scores the stored test predictions of a run at any threshold, without tfjs. Each
+ * file is decoded once while it and its mask stay the same, so further thresholds cost
+ * next to nothing.
+ */
 export async function scoreStoredPredictions(
   db: Db,
   dataDir: string,
   runId: number,
   threshold: number,
 ): Promise<Evaluation> {
-  const scored: Scored[] = [];
-  for (const row of listRunImages(db, runId)) {
+  const predictions = listRunImages(db, runId).flatMap((row) => {
     const image = getStoredImage(db, row.imageId);
-    if (!image.maskFile) continue;
+    if (!image.maskFile) return [];
     const ref: SampleRef = { ...image, imageId: image.id, maskFile: image.maskFile };
-    const bytes = await readFile(absolutePath(dataDir, row.prediction)).catch(() => {
-      throw new ApiError(
-        'not-found',
-        `Prediction file ${row.prediction} of run ${runId} is missing.`,
-      );
-    });
-    const decoded = await decodeImage(bytes);
-    const prob =
-      decoded.channels === 1
-        ? decoded.data
-        : decoded.data.filter((_, i) => i % decoded.channels === 0);
-    scored.push({ ref, truth: await loadTruth(dataDir, ref), prob });
-  }
-  return summarize(scored, threshold);
+    return [{ runId, file: row.prediction, ref }];
+  });
+  const histograms = await predictionHistograms(dataDir, predictions);
+  return summarize(
+    predictions.map(({ ref }, i) => ({ ref, histogram: histograms[i]! })),
+    threshold,
+  );
 }
 
 /**
@@ -201,7 +200,10 @@ export async function evaluateRun(
     const samples = await loadSamples(dataDir, refs, config.size);
     const scored: Scored[] = [];
     for await (const { sample, prob } of predict(model, samples, config.size, config.batchSize)) {
-      scored.push({ ref: sample, truth: await loadTruth(dataDir, sample), prob });
+      scored.push({
+        ref: sample,
+        histogram: valueHistogram(await loadTruth(dataDir, sample), prob),
+      });
     }
     return summarize(scored, threshold);
   } finally {
