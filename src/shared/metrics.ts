@@ -120,48 +120,6 @@ export interface SweepPoint {
   dice: number;
 }
 
-/**
- * IoU and Dice pooled over all images at each threshold. One pass per image: each pixel
- * is counted under the number of thresholds it reaches, and cumulative sums give every
- * threshold's confusion at once.
- */
-export function thresholdSweep(
-  truths: readonly Uint8Array[],
-  probs: readonly Probabilities[],
-  thresholds: readonly number[] = DEFAULT_THRESHOLDS,
-): SweepPoint[] {
-  if (truths.length !== probs.length) {
-    throw new Error(`Threshold sweep: ${truths.length} masks but ${probs.length} predictions.`);
-  }
-  const sorted = [...thresholds].sort((a, b) => a - b);
-  // reached[k] = pixels whose probability meets exactly the k lowest thresholds.
-  const reachedFg = new Float64Array(sorted.length + 1);
-  const reachedBg = new Float64Array(sorted.length + 1);
-  for (let img = 0; img < truths.length; img++) {
-    const truth = truths[img] as Uint8Array;
-    const prob = probs[img] as Probabilities;
-    checkLengths(truth, prob);
-    const level = levels(prob, sorted);
-    for (let i = 0; i < truth.length; i++) {
-      const k = level(prob[i] as number);
-      if (truth[i] !== 0) reachedFg[k]!++;
-      else reachedBg[k]!++;
-    }
-  }
-  const foreground = reachedFg.reduce((a, b) => a + b, 0);
-  const points: SweepPoint[] = [];
-  // Walking thresholds from the highest down, predicted positives only accumulate.
-  let tp = 0;
-  let fp = 0;
-  for (let j = sorted.length - 1; j >= 0; j--) {
-    tp += reachedFg[j + 1] as number;
-    fp += reachedBg[j + 1] as number;
-    const m = metricsFromConfusion({ tp, fp, fn: foreground - tp, tn: 0 });
-    points.push({ threshold: sorted[j] as number, iou: m.iou, dice: m.dice });
-  }
-  return points.reverse();
-}
-
 function ratio(numerator: number, denominator: number): number {
   return denominator === 0 ? 1 : numerator / denominator;
 }
@@ -171,24 +129,6 @@ function predicate(prob: Probabilities, threshold: number): (value: number) => b
   if (prob instanceof Float32Array) return (value) => value >= threshold;
   const table = foregroundTable(threshold);
   return (value) => table[value] === 1;
-}
-
-/** Maps a pixel value to how many of the ascending thresholds it meets. */
-function levels(prob: Probabilities, sorted: readonly number[]): (value: number) => number {
-  const count = (p: number) => {
-    let lo = 0;
-    let hi = sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((sorted[mid] as number) <= p) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-  if (prob instanceof Float32Array) return count;
-  const table = new Int32Array(256);
-  for (let u = 0; u < 256; u++) table[u] = count(u / 255);
-  return (value) => table[value] as number;
 }
 
 function checkLengths(truth: Uint8Array, prob: Probabilities): void {

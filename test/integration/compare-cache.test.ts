@@ -21,7 +21,7 @@ import {
   confusion,
   metricsFromConfusion,
   sumConfusions,
-  thresholdSweep,
+  DEFAULT_THRESHOLDS,
 } from '../../src/shared/metrics';
 import { faceRuns, type FaceRuns } from './compare-fixture';
 
@@ -61,7 +61,12 @@ async function pixelwiseScorer(runId: number) {
     probs.push(decoded.data.filter((_, i) => i % decoded.channels === 0));
     images.push({ imageId: image.id, stem: image.stem });
   }
-  const sweep = thresholdSweep(truths, probs);
+  const sweep = DEFAULT_THRESHOLDS.map((threshold) => {
+    const pooled = metricsFromConfusion(
+      sumConfusions(truths.map((t, i) => confusion(t, probs[i]!, threshold))),
+    );
+    return { threshold, iou: pooled.iou, dice: pooled.dice };
+  });
   return (threshold: number) => {
     const counts = truths.map((t, i) => confusion(t, probs[i]!, threshold));
     return {

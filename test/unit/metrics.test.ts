@@ -4,7 +4,6 @@ import {
   confusion,
   metricsFromConfusion,
   sumConfusions,
-  thresholdSweep,
 } from '../../src/shared/metrics';
 
 const u8 = (values: number[]) => Uint8Array.from(values);
@@ -98,55 +97,5 @@ describe('pooling', () => {
     expect(sumConfusions([a, b])).toEqual(addConfusion(a, b));
     expect(metricsFromConfusion(sumConfusions([a, b])).iou).toBeCloseTo(2 / 6, 12);
     expect(sumConfusions([])).toEqual({ tp: 0, fp: 0, fn: 0, tn: 0 });
-  });
-});
-
-describe('thresholdSweep', () => {
-  it('matches pooled confusions computed threshold by threshold', () => {
-    let state = 99;
-    const rand = () => (state = (state * 16807) % 2147483647) / 2147483647;
-    const truths = [0, 1, 2].map(() =>
-      u8(Array.from({ length: 200 }, () => (rand() < 0.3 ? 255 : 0))),
-    );
-    const floats = truths.map((t) => f32(Array.from(t, (v) => (v ? 0.3 : 0) + rand() * 0.7)));
-    const bytes = floats.map((p) => u8(Array.from(p, (v) => Math.round(v * 255))));
-    for (const probs of [floats, bytes]) {
-      const sweep = thresholdSweep(truths, probs);
-      expect(sweep).toHaveLength(19);
-      for (const point of sweep) {
-        const pooled = metricsFromConfusion(
-          sumConfusions(truths.map((t, i) => confusion(t, probs[i]!, point.threshold))),
-        );
-        expect(point.iou).toBeCloseTo(pooled.iou, 12);
-        expect(point.dice).toBeCloseTo(pooled.dice, 12);
-      }
-    }
-  });
-
-  it('takes thresholds in any order and returns them ascending', () => {
-    const sweep = thresholdSweep([u8([1, 0, 1])], [f32([0.8, 0.4, 0.3])], [0.9, 0.25, 0.5]);
-    expect(sweep).toEqual([
-      { threshold: 0.25, iou: 2 / 3, dice: 4 / 5 },
-      { threshold: 0.5, iou: 1 / 2, dice: 2 / 3 },
-      { threshold: 0.9, iou: 0, dice: 0 },
-    ]);
-  });
-
-  it('scores empty masks with empty predictions as perfect', () => {
-    expect(thresholdSweep([u8([0, 0])], [f32([0.1, 0.2])], [0.5])).toEqual([
-      { threshold: 0.5, iou: 1, dice: 1 },
-    ]);
-  });
-
-  it('rejects mismatched lists', () => {
-    expect(() => thresholdSweep([u8([1])], [])).toThrow(/1 masks but 0/);
-  });
-
-  it('is fast enough for a test split', () => {
-    const truths = Array.from({ length: 20 }, () => new Uint8Array(256 * 256).fill(255, 0, 30000));
-    const probs = truths.map(() => new Float32Array(256 * 256).fill(0.7, 10000, 40000));
-    const start = performance.now();
-    thresholdSweep(truths, probs);
-    expect(performance.now() - start).toBeLessThan(2000);
   });
 });
