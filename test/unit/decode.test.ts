@@ -102,6 +102,17 @@ describe('decodeImage', () => {
     expect(Array.from(image.data)).toEqual(Array.from(rgb));
   });
 
+  it('keeps a grey PNG one channel, 8- and 16-bit', async () => {
+    const pixels = Uint8Array.from({ length: W * H }, (_, i) => (i * 37) % 256);
+    const grey = raw(pixels, 1).toColourspace('b-w');
+    const wide = raw(pixels, 1).toColourspace('grey16');
+    for (const png of [await grey.png().toBuffer(), await wide.png().toBuffer()]) {
+      const image = await decodeImage(png);
+      expect([image.width, image.height, image.channels]).toEqual([W, H, 1]);
+      expect(Array.from(image.data)).toEqual(Array.from(pixels));
+    }
+  });
+
   it('decodes JPEG to the right size and close pixels', async () => {
     const image = await decodeImage(await sharp(face).jpeg({ quality: 95 }).toBuffer());
     expect([image.width, image.height, image.format]).toEqual([182, 256, 'jpeg']);

@@ -69,7 +69,11 @@ export async function decodeImage(bytes: Uint8Array): Promise<DecodedImage> {
     // 'error' rather than sharp's default 'warning': files with harmless warnings (extra
     // bytes after a JPEG) display fine elsewhere, while truncation still fails.
     const image = sharp(bytes, { failOn: 'error', pages: 1, autoOrient: true });
-    const { orientation } = await image.metadata();
+    const { orientation, channels } = await image.metadata();
+    // libvips hands grey images back as RGB unless asked; masks and predictions are grey,
+    // and three copies of each pixel cost decode time and memory for nothing. (Grey with
+    // alpha stays RGBA: b-w would drop the alpha that erased mask pixels carry.)
+    if (channels === 1) image.toColourspace('b-w');
     const { data, info } = await image
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
