@@ -17,6 +17,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { ioError } from '../files';
 
 type FileMap = Record<string, Uint8Array | string>;
 
@@ -26,16 +27,23 @@ const WEIGHTS_BIN = 'weights.bin';
 function writeDirAtomically(target: string, files: FileMap): void {
   const tmp = `${target}.tmp`;
   const old = `${target}.old`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  for (const [name, content] of Object.entries(files)) {
-    const fd = openSync(join(tmp, name), 'w');
-    try {
-      writeFileSync(fd, content);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+  try {
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+    for (const [name, content] of Object.entries(files)) {
+      const fd = openSync(join(tmp, name), 'w');
+      try {
+        writeFileSync(fd, content);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
     }
+  } catch (error) {
+    // A full disk most likely: give back what the half-written copy took, keep the
+    // previous save, and say where and why in words the run's error can show.
+    rmSync(tmp, { recursive: true, force: true });
+    throw ioError('save the model to', target, error);
   }
   rmSync(old, { recursive: true, force: true });
   if (existsSync(target)) renameSync(target, old);
