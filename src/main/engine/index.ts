@@ -31,7 +31,10 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   let runs: RunManager | undefined;
   try {
     ctx = createContext(options.dataDir, { nativeDialogs: options.nativeDialogs ?? false });
-    await sweepStaleTempFiles(options.dataDir);
+    // Housekeeping in the background: a big data folder must not delay the window.
+    sweepStaleTempFiles(options.dataDir).catch((error: unknown) =>
+      console.error('[engine] could not sweep stale temp files:', error),
+    );
     // Started now, not on the first runs call: it settles runs a crash left 'running'
     // and resumes the queue the last session left.
     runs = runManager(ctx);
