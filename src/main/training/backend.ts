@@ -9,7 +9,9 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { BACKEND_IDS, type BackendId } from '../../shared/ids';
+import { guardWasmHeap } from './wasm-heap';
 
 const require = createRequire(import.meta.url);
 
@@ -138,6 +140,8 @@ async function startWasm(): Promise<void> {
     disableWasmThreads(wasm);
     if (!(await begin())) throw new Error('the wasm backend did not start');
   });
+  // A failed allocation must throw, not hand out address 0 (see wasm-heap.ts).
+  guardWasmHeap(tf.backend() as BackendWasm);
 }
 let wasmPathsSet = false;
 

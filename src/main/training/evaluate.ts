@@ -11,6 +11,7 @@ import type { Db } from '../store/database';
 import { getStoredImage } from '../store/images';
 import { listRunImages, replaceRunImages, type RunImageRow } from '../store/runs';
 import { initBackend } from './backend';
+import { backendFailure } from './backend-errors';
 import { breathe } from './breathe';
 import { hasSavedModel, loadWeightsInto } from './checkpoint';
 import {
@@ -37,6 +38,7 @@ import {
 import { buildModel } from './models';
 import { predictionHistograms } from './prediction-histograms';
 import { predictionFile, runFolders } from './run-files';
+import { wasmCrash } from './wasm-heap';
 
 export interface Evaluation {
   threshold: number;
@@ -206,8 +208,11 @@ export async function evaluateRun(
       });
     }
     return summarize(scored, threshold);
+  } catch (error) {
+    throw backendFailure(error, { task: 'prediction', runId: run.id, size: config.size });
   } finally {
-    model.dispose();
+    // Freeing on a crashed wasm module can corrupt or hang it.
+    if (!wasmCrash()) model.dispose();
   }
 }
 

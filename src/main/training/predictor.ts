@@ -10,6 +10,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { Run } from '../../shared/domain';
 import type { StoredImage } from '../store/images';
 import { initBackend } from './backend';
+import { assertBackendUsable, backendFailure } from './backend-errors';
 import { loadPixels } from './data';
 import { loadRunModel, predict, storePrediction } from './evaluate';
 
@@ -45,6 +46,8 @@ async function predictNow(
   image: StoredImage,
   file: string,
 ): Promise<void> {
+  // The engine lives on after a failed prediction; a crashed wasm module must not run again.
+  assertBackendUsable();
   // The fastest backend here, for every run: a run's forced backend was for training.
   backend ??= initBackend().catch((error: unknown) => {
     backend = undefined;
@@ -52,13 +55,17 @@ async function predictNow(
   });
   await backend;
   const { size } = run.config;
-  const [model, pixels] = await Promise.all([
-    cachedModel(dataDir, run),
-    loadPixels(dataDir, image, size),
-  ]);
-  const input = { pixels, width: image.width, height: image.height };
-  for await (const { prob } of predict(model, [input], size, 1)) {
-    await storePrediction(dataDir, file, { ...input, prob });
+  try {
+    const [model, pixels] = await Promise.all([
+      cachedModel(dataDir, run),
+      loadPixels(dataDir, image, size),
+    ]);
+    const input = { pixels, width: image.width, height: image.height };
+    for await (const { prob } of predict(model, [input], size, 1)) {
+      await storePrediction(dataDir, file, { ...input, prob });
+    }
+  } catch (error) {
+    throw backendFailure(error, { task: 'prediction', runId: run.id, size });
   }
 }
 

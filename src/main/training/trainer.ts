@@ -18,6 +18,7 @@ import {
   updateRun,
 } from '../store/runs';
 import { initBackend } from './backend';
+import { backendFailure, checkTrainingFits, type TrainingWork } from './backend-errors';
 import { breathe } from './breathe';
 import { BatchNormCalibrator } from './batch-norm';
 import {
@@ -48,6 +49,7 @@ import {
 import { buildModel } from './models';
 import { deriveRng, shuffled } from './random';
 import { runFolders } from './run-files';
+import { wasmCrash } from './wasm-heap';
 
 export interface TrainerEvents {
   progress?(progress: TrainProgress): void;
@@ -95,7 +97,8 @@ export async function trainRun(options: TrainOptions): Promise<Run> {
     return session.settle('finished', null);
   } catch (error) {
     if (error instanceof Cancelled) return session.settle('cancelled', null);
-    const message = error instanceof Error ? error.message : String(error);
+    const failure = backendFailure(error, session.work);
+    const message = failure instanceof Error ? failure.message : String(failure);
     return session.settle('failed', message);
   } finally {
     session.dispose();
@@ -127,6 +130,11 @@ class Session {
 
   private get db(): Db {
     return this.options.db;
+  }
+
+  /** What this run asks of the backend, for memory errors. */
+  get work(): TrainingWork {
+    return { task: 'training', batchSize: this.config.batchSize, size: this.config.size };
   }
 
   private progress(p: Omit<TrainProgress, 'runId' | 'epochs'>): void {
@@ -168,6 +176,9 @@ class Session {
         `Dataset "${this.run0.datasetName}" has no masked images to train on.`,
       );
     }
+    // Built before the images load, so a model too big for the backend fails at once.
+    const model = (this.model = buildModel({ ...config, channels: 3, seed: config.seed }));
+    checkTrainingFits(backend, model, this.work);
     const train = await loadSamples(this.options.dataDir, splits.train, config.size);
     // Without validation images, the training images (unaugmented) stand in for them.
     const validation = splits.validation.length
@@ -175,7 +186,6 @@ class Session {
       : train;
     this.checkCancel();
 
-    const model = (this.model = buildModel({ ...config, channels: 3, seed: config.seed }));
     const optimizer = (this.optimizer = tf.train.adam(config.learningRate));
     const restored = await loadCheckpoint(this.folders.checkpoint, model, optimizer);
     if (restored) this.state = restored;
@@ -353,6 +363,8 @@ class Session {
   }
 
   dispose(): void {
+    // Freeing on a crashed module can corrupt or hang; the process ends with the run anyway.
+    if (wasmCrash()) return;
     this.optimizer?.dispose();
     this.model?.dispose();
   }
