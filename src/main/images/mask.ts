@@ -12,7 +12,9 @@ export interface Mask {
 
 /**
  * Foreground is any nonzero grey level or colour channel (palettes arrive expanded to
- * their colours, so a palette index counts when its colour is not black). Where the mask
+ * their colours, so a palette index counts when its colour is not black: label maps give
+ * index 0 black, while PNG optimisers reorder palettes freely, so colours are the safer
+ * reading of the two). Where the mask
  * has alpha, fully transparent pixels are background whatever their colour: canvases
  * export erased areas that way.
  */
