@@ -130,6 +130,19 @@ export async function runExperiment(
   };
   options.signal?.addEventListener('abort', stopAll, { once: true });
 
+  /** A cell's outcome as its run now stands; a finished run reports no error. */
+  const ended = (key: string, run: Run, error: string | null, retry: boolean) =>
+    emit({
+      event: 'end',
+      key,
+      runId: run.id,
+      status: run.status,
+      testIou: run.test?.iou ?? null,
+      seconds: run.durationSeconds,
+      error: run.status === 'finished' ? null : error,
+      retry,
+    });
+
   const lane = async () => {
     for (let cell = queue.shift(); cell && !options.signal?.aborted; cell = queue.shift()) {
       const attempt = (attempts.get(cell.key) ?? 0) + 1;
@@ -138,19 +151,12 @@ export async function runExperiment(
       cell.run = run;
       if (!STARTABLE.includes(run.status)) {
         // The app's engine started this cell meanwhile: it is that process's to train.
-        emit({
-          event: 'end',
-          key: cell.key,
-          runId: run.id,
-          status: run.status,
-          testIou: run.test?.iou ?? null,
-          seconds: run.durationSeconds,
-          error:
-            run.status === 'finished'
-              ? null
-              : `Run ${run.id} is ${run.status} in another Jaccard process; left to it.`,
-          retry: false,
-        });
+        ended(
+          cell.key,
+          run,
+          `Run ${run.id} is ${run.status} in another Jaccard process; left to it.`,
+          false,
+        );
         continue;
       }
       emit({ event: 'start', key: cell.key, runId: run.id, attempt, fromEpoch: run.epochsDone });
@@ -176,16 +182,7 @@ export async function runExperiment(
         (after.status === 'failed' || after.status === 'interrupted') &&
         attempt < ATTEMPTS &&
         !options.signal?.aborted;
-      emit({
-        event: 'end',
-        key: cell.key,
-        runId: run.id,
-        status: after.status,
-        testIou: after.test?.iou ?? null,
-        seconds: after.durationSeconds,
-        error: after.status === 'finished' ? null : (after.error ?? message),
-        retry,
-      });
+      ended(cell.key, after, after.error ?? message, retry);
       if (retry) queue.push(cell);
     }
   };
