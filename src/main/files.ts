@@ -67,7 +67,7 @@ export async function storeContent(
  * a partial file under the final name. Failures become ApiError('io') naming the path.
  */
 export async function writeFileAtomic(abs: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${abs}.${process.pid}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
+  const tmp = `${abs}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     await mkdir(dirname(abs), { recursive: true });
     await writeFile(tmp, bytes, { flush: true });
@@ -78,7 +78,6 @@ export async function writeFileAtomic(abs: string, bytes: Uint8Array): Promise<v
   }
 }
 
-const TEMP_SUFFIX = '.tmp';
 /** `<final name>.<writer's pid>.<random>.tmp`, as writeFileAtomic names them. */
 const TEMP_NAME = /\.(\d+)\.[0-9a-f]{8}\.tmp$/;
 

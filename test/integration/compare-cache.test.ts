@@ -57,7 +57,6 @@ async function pixelwiseScorer(runId: number) {
     const ref = { ...image, imageId: image.id, maskFile: image.maskFile! };
     const decoded = await decodeImage(await readFile(join(fx.dataDir, row.prediction)));
     truths.push(await loadTruth(fx.dataDir, ref));
-    // sharp hands grey PNGs back as RGB; every channel holds the stored value.
     probs.push(decoded.data.filter((_, i) => i % decoded.channels === 0));
     images.push({ imageId: image.id, stem: image.stem });
   }

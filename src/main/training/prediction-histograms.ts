@@ -80,7 +80,7 @@ async function score(
   return valueHistogram(await loadTruth(dataDir, ref), firstChannel(await decodeImage(bytes)));
 }
 
-/** sharp hands 8-bit grey PNGs back as RGB; every channel holds the stored value. */
+/** Our predictions are grey PNGs; one saved as RGB by another tool scores by its red. */
 function firstChannel({ data, channels }: RawImage): Uint8Array {
   if (channels === 1) return data;
   // A plain loop: Array.prototype.filter with an index test is slower than the decode.
