@@ -57,6 +57,26 @@ export async function withContext<T>(
   }
 }
 
+/**
+ * Ctrl-C for a long command: the first asks the work to stop (the signal aborts) and says
+ * what stops and how to go on from there; a second quits at once. `release` removes it.
+ */
+export function stopOnCtrlC(
+  stopping: string,
+  resume: string,
+): { signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(130);
+    process.stderr.write(`\n${stopping} (Ctrl+C again quits at once; ${resume}).\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: controller.signal, release: () => process.off('SIGINT', onSigint) };
+}
+
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }

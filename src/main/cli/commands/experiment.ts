@@ -19,7 +19,7 @@ import { experimentReport } from '../../experiment/report';
 import { DEFAULT_PARALLEL, runExperiment, type RunnerEvent } from '../../experiment/runner';
 import { countCells } from '../../experiment/store';
 import { summarizeGroups } from '../../experiment/summary';
-import { openContext, UsageError, type Command, type CommandArgs } from '../command';
+import { openContext, stopOnCtrlC, UsageError, type Command, type CommandArgs } from '../command';
 import { duration, table } from './runs';
 
 /** Flags that set a protocol field, and the field each sets. */
@@ -78,23 +78,16 @@ export const experimentCommand: Command = {
     const request = parseRequest(args);
     const parallel = positiveInt(args.values.parallel, 'parallel') ?? DEFAULT_PARALLEL;
     const ctx = openContext(args.dataDir);
-    const controller = new AbortController();
-    let interrupts = 0;
-    const onSigint = () => {
-      interrupts += 1;
-      if (interrupts > 1) process.exit(130);
-      process.stderr.write(
-        '\nStopping every trainer after its batch (Ctrl+C again quits at once; run the same command to resume).\n',
-      );
-      controller.abort();
-    };
-    process.on('SIGINT', onSigint);
+    const ctrlC = stopOnCtrlC(
+      'Stopping every trainer after its batch',
+      'run the same command to resume',
+    );
     try {
       const { record } = await planExperiment(ctx, request);
       const print = args.json ? jsonLine : textLine(record.id);
       const result = await runExperiment(ctx, record, {
         parallel,
-        signal: controller.signal,
+        signal: ctrlC.signal,
         onEvent: print,
       });
       const groups = await summarizeGroups(ctx, record, result.cells);
@@ -121,10 +114,10 @@ export const experimentCommand: Command = {
         for (const [what, path] of Object.entries(written))
           process.stdout.write(`Wrote the ${what} to ${path}\n`);
       }
-      if (controller.signal.aborted) process.exitCode = 130;
+      if (ctrlC.signal.aborted) process.exitCode = 130;
       else if (result.unfinished.length) process.exitCode = 1;
     } finally {
-      process.off('SIGINT', onSigint);
+      ctrlC.release();
       ctx.db.close();
     }
   },

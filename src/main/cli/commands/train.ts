@@ -7,7 +7,7 @@ import { BACKEND_IDS, BACKEND_LABELS, LOSS_IDS, MODEL_IDS } from '../../../share
 import { createRun, defaultRunName, getRun, markDeadRunsInterrupted } from '../../store/runs';
 import { modelConfigError } from '../../training/models/config';
 import { trainRun } from '../../training/trainer';
-import { openContext, UsageError, type Command, type CommandArgs } from '../command';
+import { openContext, stopOnCtrlC, UsageError, type Command, type CommandArgs } from '../command';
 import { datasetIdOf, duration } from './runs';
 
 /** Flags that set a TrainConfig field, and the field each sets. */
@@ -79,17 +79,7 @@ export const trainCommand: Command = {
   },
   async run(args) {
     const ctx = openContext(args.dataDir);
-    const controller = new AbortController();
-    let interrupts = 0;
-    const onSigint = () => {
-      interrupts += 1;
-      if (interrupts > 1) process.exit(130);
-      process.stderr.write(
-        '\nStopping after this batch (Ctrl+C again quits at once; the run resumes from its last epoch).\n',
-      );
-      controller.abort();
-    };
-    process.on('SIGINT', onSigint);
+    const ctrlC = stopOnCtrlC('Stopping after this batch', 'the run resumes from its last epoch');
     try {
       markDeadRunsInterrupted(ctx.db);
       const runId = args.values.resume !== undefined ? resumeId(args) : newRun(ctx, args).id;
@@ -98,14 +88,14 @@ export const trainCommand: Command = {
         db: ctx.db,
         dataDir: args.dataDir,
         runId,
-        signal: controller.signal,
+        signal: ctrlC.signal,
         events: output,
       });
       output.end(run);
       if (run.status === 'failed') process.exitCode = 1;
       if (run.status === 'cancelled') process.exitCode = 130;
     } finally {
-      process.off('SIGINT', onSigint);
+      ctrlC.release();
       ctx.db.close();
       exitEvenIfHeld();
     }
