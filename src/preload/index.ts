@@ -3,6 +3,7 @@
 // engine's loopback bridge (main adds the access token to those requests itself).
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import type { EventName, JaccardApi } from '../shared/api';
+import { eventListeners } from '../shared/api/listeners';
 import { mediaPathToString } from '../shared/api/media';
 import type { Reply } from '../main/engine/invoke';
 import { BRIDGE_ARG, CALL_CHANNEL, EVENT_CHANNEL } from '../main/electron/channels';
@@ -11,16 +12,12 @@ const bridgeOrigin = process.argv
   .find((arg) => arg.startsWith(BRIDGE_ARG))
   ?.slice(BRIDGE_ARG.length);
 
-const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
-ipcRenderer.on(EVENT_CHANNEL, (_e: IpcRendererEvent, event: EventName, payload: unknown) => {
-  for (const listener of listeners.get(event) ?? []) {
-    try {
-      listener(payload);
-    } catch (error) {
-      console.error(`[jaccard] a listener for ${event} failed:`, error);
-    }
-  }
-});
+const listeners = eventListeners((event, error) =>
+  console.error(`[jaccard] a listener for ${event} failed:`, error),
+);
+ipcRenderer.on(EVENT_CHANNEL, (_e: IpcRendererEvent, event: EventName, payload: unknown) =>
+  listeners.emit(event, payload),
+);
 
 const api: JaccardApi = {
   async call(method, input) {
@@ -30,13 +27,7 @@ const api: JaccardApi = {
     if ('error' in reply) throw reply.error;
     return reply.result as never;
   },
-  on(event, listener) {
-    let set = listeners.get(event);
-    if (!set) listeners.set(event, (set = new Set()));
-    const untyped = listener as (payload: unknown) => void;
-    set.add(untyped);
-    return () => void set.delete(untyped);
-  },
+  on: (event, listener) => listeners.add(event, listener),
   mediaUrl(path) {
     return `${bridgeOrigin}/media/${mediaPathToString(path)}`;
   },

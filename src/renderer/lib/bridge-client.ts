@@ -2,6 +2,7 @@
 // calls are POSTs, events one EventSource, media plain URLs. Relative addresses, so the
 // same client works on the bridge's own origin and behind the vite dev server's proxy.
 import type { EventName, JaccardApi } from '../../shared/api';
+import { eventListeners } from '../../shared/api/listeners';
 import { mediaPathToString } from '../../shared/api/media';
 import { ApiError, type WireError } from '../../shared/errors';
 import { decodeWire, encodeWire } from '../../shared/wire';
@@ -24,7 +25,7 @@ export function takeToken(): string | null {
 }
 
 export function createBridgeClient(token: string | null): JaccardApi {
-  const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
+  const listeners = eventListeners((_event, error) => reportError(error));
   // Calls wait until the event stream is open, so a call made right after `on` cannot
   // emit an event before the stream listens (open and error both end the wait).
   let streamReady: Promise<void> = Promise.resolve();
@@ -39,13 +40,7 @@ export function createBridgeClient(token: string | null): JaccardApi {
     });
     source.addEventListener('message', (message: MessageEvent<string>) => {
       const { event, payload } = decodeWire(message.data) as { event: EventName; payload: unknown };
-      for (const listener of listeners.get(event) ?? []) {
-        try {
-          listener(payload);
-        } catch (error) {
-          reportError(error);
-        }
-      }
+      listeners.emit(event, payload);
     });
   }
 
@@ -80,12 +75,9 @@ export function createBridgeClient(token: string | null): JaccardApi {
     },
 
     on(event, listener) {
-      let set = listeners.get(event);
-      if (!set) listeners.set(event, (set = new Set()));
-      const untyped = listener as (payload: unknown) => void;
-      set.add(untyped);
+      const off = listeners.add(event, listener);
       if (!stream) openStream();
-      return () => void set.delete(untyped);
+      return off;
     },
 
     mediaUrl(path) {
