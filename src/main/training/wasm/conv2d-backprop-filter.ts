@@ -7,17 +7,9 @@
 // "filter" is the output gradient (dy as [ho, wo, n, co]), dilated by the forward
 // stride, and whose output [ci, kh, kw, co] is the filter gradient transposed.
 import * as tf from '@tensorflow/tfjs';
-import { withScope } from './kernel-scope';
+import { type KernelArgs, withScope } from './kernel-scope';
 
-function conv2dBackpropFilter({
-  inputs,
-  attrs,
-  backend,
-}: {
-  inputs: tf.NamedTensorInfoMap;
-  attrs?: tf.NamedAttrMap;
-  backend: tf.KernelBackend;
-}): tf.TensorInfo {
+function conv2dBackpropFilter({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo {
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } =
     attrs as unknown as tf.Conv2DBackpropFilterAttrs;

@@ -9,22 +9,14 @@
 // is a single phase: the familiar "full" convolution with the rotated filter. Work
 // equals the direct method's; no zeros are inserted.
 import * as tf from '@tensorflow/tfjs';
-import { type KernelScope, withScope } from './kernel-scope';
+import { type KernelArgs, type KernelScope, withScope } from './kernel-scope';
 
 /** Taps r, r + s, r + 2s, ... of a filter of size k. */
 function tapsOfPhase(k: number, s: number, r: number): number {
   return Math.max(0, Math.ceil((k - r) / s));
 }
 
-function conv2dBackpropInput({
-  inputs,
-  attrs,
-  backend,
-}: {
-  inputs: tf.NamedTensorInfoMap;
-  attrs?: tf.NamedAttrMap;
-  backend: tf.KernelBackend;
-}): tf.TensorInfo {
+function conv2dBackpropInput({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo {
   const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const { strides, pad, dataFormat, dimRoundingMode, inputShape } =
     attrs as unknown as tf.Conv2DBackpropInputAttrs;

@@ -5,6 +5,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
+/** What tfjs hands every kernel function; ours take the backend as the wasm one. */
+export interface KernelArgs {
+  inputs: tf.NamedTensorInfoMap;
+  attrs?: tf.NamedAttrMap;
+  backend: tf.KernelBackend;
+}
+
 export class KernelScope {
   private readonly made: tf.TensorInfo[] = [];
 

@@ -11,17 +11,9 @@
 // shares go back by interleaving them again: a few transposes. Overlapping or gapped
 // windows take strided slices and shifted sums instead, which are slower.
 import * as tf from '@tensorflow/tfjs';
-import { type KernelScope, withScope } from './kernel-scope';
+import { type KernelArgs, type KernelScope, withScope } from './kernel-scope';
 
-function maxPoolGrad({
-  inputs,
-  attrs,
-  backend,
-}: {
-  inputs: tf.NamedTensorInfoMap;
-  attrs?: tf.NamedAttrMap;
-  backend: tf.KernelBackend;
-}): tf.TensorInfo {
+function maxPoolGrad({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo {
   const { dy, input: x, output: y } = inputs as Record<'dy' | 'input' | 'output', tf.TensorInfo>;
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
   const [batch, height, width, channels] = x.shape as [number, number, number, number];

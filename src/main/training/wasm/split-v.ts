@@ -3,16 +3,9 @@
 // its Slice first copies the whole input out of the wasm heap: three times slower.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { KernelArgs } from './kernel-scope';
 
-function splitV({
-  inputs,
-  attrs,
-  backend,
-}: {
-  inputs: tf.NamedTensorInfoMap;
-  attrs?: tf.NamedAttrMap;
-  backend: tf.KernelBackend;
-}): tf.TensorInfo[] {
+function splitV({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
   const wasm = backend as BackendWasm;
   const x = inputs.x as tf.TensorInfo;
   const { numOrSizeSplits, axis } = attrs as unknown as tf.SplitVAttrs;

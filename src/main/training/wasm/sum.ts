@@ -5,13 +5,9 @@
 // dtypes go to the package's kernel.
 import * as tf from '@tensorflow/tfjs';
 import { displacedKernel } from './displaced';
-import { withScope } from './kernel-scope';
+import { type KernelArgs, withScope } from './kernel-scope';
 
-function sum(args: {
-  inputs: tf.NamedTensorInfoMap;
-  attrs?: tf.NamedAttrMap;
-  backend: tf.KernelBackend;
-}): tf.TensorInfo {
+function sum(args: KernelArgs): tf.TensorInfo {
   const x = args.inputs.x as tf.TensorInfo;
   const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
   const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
