@@ -1,6 +1,8 @@
 // Records as the store hands them to every side. Plain data only: they cross IPC and
 // the loopback bridge unchanged.
-import type { BackendId, LossId, ModelId, RunStatus, Split } from './ids';
+import type { z } from 'zod';
+import type { trainConfigSchema } from './api/runs';
+import type { BackendId, RunStatus, Split } from './ids';
 
 export interface Dataset {
   id: number;
@@ -46,27 +48,8 @@ export interface ImportReport {
   problems: ImportProblem[];
 }
 
-export interface TrainConfig {
-  datasetId: number;
-  loss: LossId;
-  model: ModelId;
-  /** Square input side in pixels; images are resized to it. */
-  size: number;
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  seed: number;
-  /** Fraction of the train split held out for validation and early stopping. */
-  validationFraction: number;
-  augment: boolean;
-  /** Epochs without a better validation IoU before stopping; 0 turns it off. */
-  patience: number;
-  baseFilters: number;
-  depth: number;
-  batchNorm: boolean;
-  /** Forces a backend; by default the fastest that loads. */
-  backend?: BackendId;
-}
+/** A run's configuration, as its schema (api/runs.ts) makes it. */
+export type TrainConfig = z.output<typeof trainConfigSchema>;
 
 export interface EpochMetrics {
   epoch: number;

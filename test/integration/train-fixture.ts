@@ -58,6 +58,7 @@ export function tinyConfig(datasetId: number, overrides: Partial<TrainConfig> = 
     validationFraction: 0.25,
     augment: true,
     patience: 0,
+    input: { mode: 'resize' },
     baseFilters: 4,
     depth: 3,
     batchNorm: true,

@@ -154,13 +154,8 @@ export const runHandlers: Handlers<keyof typeof runCalls> = {
 
   'runs.predict': async ({ runId, imageId }, ctx) => {
     const run = getRun(ctx.db, runId);
+    // Any dataset's image: a model trained on one folder pre-labels the next.
     const image = getStoredImage(ctx.db, imageId);
-    if (image.datasetId !== run.datasetId) {
-      throw new ApiError(
-        'invalid',
-        `Image ${imageId} is not in dataset "${run.datasetName}" that run ${runId} trained on.`,
-      );
-    }
     if (run.status !== 'finished') {
       throw new ApiError('invalid', `Run ${runId} is ${run.status}; only finished runs predict.`);
     }
@@ -168,10 +163,10 @@ export const runHandlers: Handlers<keyof typeof runCalls> = {
     // The weights of a finished run never change, so a stored map stays right.
     const stored = findPredictionFile(ctx.db, runId, imageId);
     if (stored && existsSync(absolutePath(ctx.dataDir, stored))) return answer;
-    const { predictImage } = await import('../training/predictor');
+    const { predictStoredImage } = await import('../predict/service');
     const file = stored ?? predictionFile(runId, imageId);
-    await predictImage(ctx.dataDir, run, image, file);
-    if (!stored) insertPrediction(ctx.db, runId, imageId, file);
+    const { uncertainty } = await predictStoredImage(ctx.dataDir, run, image, file);
+    insertPrediction(ctx.db, runId, imageId, file, uncertainty);
     return answer;
   },
 

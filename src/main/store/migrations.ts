@@ -174,4 +174,11 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, image_id)
   );
   `,
+
+  /* 5: the label-train-correct loop. A pre-label's uncertainty (mean pixel entropy of the
+     probability map, in bits) orders "Label next"; an excluded image is kept but never
+     trains, validates or tests. */ `
+  ALTER TABLE run_predictions ADD COLUMN uncertainty REAL;
+  ALTER TABLE images ADD COLUMN excluded INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

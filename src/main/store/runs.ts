@@ -1,6 +1,7 @@
 // Runs, their per-epoch curves and per-image test results. Every write that the UI must
 // see goes through here, so the trainer process and the engine agree on one shape.
 import { ApiError } from '../../shared/errors';
+import { LEGACY_INPUT } from '../../shared/input';
 import type {
   EpochMetrics,
   ImageMetrics,
@@ -42,7 +43,11 @@ function toRun(row: RunRow): Run {
     name: row.name,
     datasetId: row.dataset_id,
     datasetName: row.dataset_name,
-    config: JSON.parse(row.config) as TrainConfig,
+    // Runs stored before input modes existed were trained stretched.
+    config: {
+      input: LEGACY_INPUT,
+      ...(JSON.parse(row.config) as Partial<TrainConfig>),
+    } as TrainConfig,
     status: row.status,
     backend: row.backend,
     groupId: row.group_id,
@@ -285,12 +290,23 @@ export function getPredictionFile(db: Db, runId: number, imageId: number): strin
   return file;
 }
 
-/** Records a prediction made on demand (the test split's come with metrics instead). */
-export function insertPrediction(db: Db, runId: number, imageId: number, file: string): void {
+/**
+ * Records a prediction made on demand (the test split's come with metrics instead), with
+ * its uncertainty for "Label next" (predict/uncertainty.ts).
+ */
+export function insertPrediction(
+  db: Db,
+  runId: number,
+  imageId: number,
+  file: string,
+  uncertainty: number | null = null,
+): void {
   db.prepare(
-    `INSERT INTO run_predictions (run_id, image_id, prediction) VALUES (?, ?, ?)
-     ON CONFLICT (run_id, image_id) DO UPDATE SET prediction = excluded.prediction`,
-  ).run(runId, imageId, file);
+    `INSERT INTO run_predictions (run_id, image_id, prediction, uncertainty) VALUES (?, ?, ?, ?)
+     ON CONFLICT (run_id, image_id) DO UPDATE
+       SET prediction = excluded.prediction, uncertainty = excluded.uncertainty,
+         created_at = strftime('%Y-%m-%dT%H:%M:%fZ')`,
+  ).run(runId, imageId, file, uncertainty);
 }
 
 const stemOrder = new Intl.Collator('en', { numeric: true }).compare;

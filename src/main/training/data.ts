@@ -1,15 +1,18 @@
-// Training data: a dataset's masked images decoded once, resized to the model's square
-// input, and held in memory as typed arrays (these datasets are tens of images), so no
-// batch ever waits on a decoder. Splits, shuffles and augmentation draw from seeded
+// Training data: a dataset's masked images decoded once and held in memory as typed
+// arrays (these datasets are tens of images), so no batch ever waits on a decoder: as the
+// model's square for whole-image runs, as scaled sources cropped anew each epoch for
+// patch runs. Splits, shuffles and augmentation draw from seeded
 // streams, so the same seed gives the same run.
 import { readFile } from 'node:fs/promises';
-import sharp from 'sharp';
 import { ApiError } from '../../shared/errors';
 import type { Split } from '../../shared/ids';
 import { absolutePath } from '../files';
 import { decodeImage } from '../images/decode';
 import { decodeMask } from '../images/mask';
 import type { RawImage } from '../images/raw';
+import type { InputMode } from '../../shared/input';
+import { windowStarts } from '../predict/geometry';
+import { resizeRaw, scaledSize, toRgb, toSquare, toUnit } from '../predict/view';
 import type { Db } from '../store/database';
 import { listStoredImages } from '../store/images';
 import { deriveRng, shuffled, type Rng } from './random';
@@ -43,10 +46,14 @@ export interface Splits<T> {
 
 export type SplitName = keyof Splits<unknown>;
 
-/** Images of the dataset that have a mask; images still waiting for one cannot train. */
+/**
+ * Images of the dataset whose mask a person made or vouched for. Images still waiting for
+ * one cannot train, and neither can a model's pre-label nobody has accepted or corrected:
+ * a model trained on its own guesses learns its own mistakes.
+ */
 export function maskedImages(db: Db, datasetId: number): SampleRef[] {
   return listStoredImages(db, datasetId).flatMap((image) =>
-    image.maskFile
+    image.maskFile && image.mask?.source !== 'prediction'
       ? [
           {
             imageId: image.id,
@@ -104,60 +111,66 @@ function validationCount(n: number, fraction: number): number {
   return Math.min(n - 1, Math.max(1, Math.round(n * fraction)));
 }
 
-/** Decodes and resizes every image and mask once. */
+/** Decodes every image and mask once, as a whole-image run's model sees them. */
 export async function loadSamples(
   dataDir: string,
   refs: readonly SampleRef[],
   size: number,
+  mode: 'stretch' | 'resize',
 ): Promise<Sample[]> {
-  const out: Sample[] = [];
-  // Sharp decodes on its own thread pool; a few in flight keep it busy without
-  // holding every decoded full-size image at once.
-  const inFlight = 4;
-  for (let i = 0; i < refs.length; i += inFlight) {
-    const chunk = refs.slice(i, i + inFlight);
-    out.push(...(await Promise.all(chunk.map((ref) => loadSample(dataDir, ref, size)))));
+  return inFlight(refs, (ref) => loadSample(dataDir, ref, size, mode));
+}
+
+/**
+ * Sharp decodes on its own thread pool; a few in flight keep it busy without holding
+ * every decoded full-size image at once.
+ */
+async function inFlight<T, R>(items: readonly T[], load: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  const width = 4;
+  for (let i = 0; i < items.length; i += width) {
+    out.push(...(await Promise.all(items.slice(i, i + width).map(load))));
   }
   return out;
 }
 
-async function loadSample(dataDir: string, ref: SampleRef, size: number): Promise<Sample> {
-  const [pixels, maskBytes] = await Promise.all([
-    loadPixels(dataDir, ref, size),
-    readStored(dataDir, ref.maskFile, ref.stem, 'mask'),
+async function loadSample(
+  dataDir: string,
+  ref: SampleRef,
+  size: number,
+  mode: 'stretch' | 'resize',
+): Promise<Sample> {
+  const [image, mask] = await Promise.all([loadImage(dataDir, ref), loadTruth(dataDir, ref)]);
+  const [{ square: rgb }, { square: grey }] = await Promise.all([
+    toSquare(image, mode, size),
+    toSquare({ data: mask, width: ref.width, height: ref.height, channels: 1 }, mode, size),
   ]);
-  const mask = await decodeMask(maskBytes).catch((error: unknown) => {
-    throw new ApiError('invalid', `Mask of "${ref.stem}" cannot be decoded: ${String(error)}`);
-  });
-  const grey = await resize({ ...mask, channels: 1 }, size);
   // Linear resize then threshold: smoother edges than nearest, and still binary targets.
-  const binary = new Float32Array(grey.length);
-  for (let i = 0; i < grey.length; i++) binary[i] = grey[i]! >= 128 ? 1 : 0;
-  return { ...ref, pixels, mask: binary };
+  const binary = new Float32Array(grey.data.length);
+  for (let i = 0; i < binary.length; i++) binary[i] = grey.data[i]! >= 128 ? 1 : 0;
+  return { ...ref, pixels: toUnit(rgb.data), mask: binary };
 }
 
-/**
- * A stored image as the model sees it: size x size x 3, RGB in [0, 1]. Training and
- * every prediction go through here, so they see the same pixels.
- */
-export async function loadPixels(
+/** A stored image decoded at its own resolution, as RGB: what every prediction starts from. */
+export async function loadImage(
   dataDir: string,
   ref: Pick<SampleRef, 'file' | 'stem'>,
-  size: number,
-): Promise<Float32Array> {
+): Promise<RawImage> {
   const bytes = await readStored(dataDir, ref.file, ref.stem, 'image');
   const image = await decodeImage(bytes).catch((error: unknown) => {
     throw new ApiError('invalid', `Image "${ref.stem}" cannot be decoded: ${String(error)}`);
   });
-  const rgb = await resize(toRgb(image), size);
-  const pixels = new Float32Array(rgb.length);
-  for (let i = 0; i < rgb.length; i++) pixels[i] = rgb[i]! / 255;
-  return pixels;
+  return toRgb(image);
 }
 
 /** The current mask of a stored image at its own resolution, 0 or 255 per pixel. */
 export async function loadTruth(dataDir: string, ref: SampleRef): Promise<Uint8Array> {
-  const mask = await decodeMask(await readStored(dataDir, ref.maskFile, ref.stem, 'mask'));
+  const mask = await decodeMask(await readStored(dataDir, ref.maskFile, ref.stem, 'mask')).catch(
+    (error: unknown) => {
+      if (error instanceof ApiError) throw error;
+      throw new ApiError('invalid', `Mask of "${ref.stem}" cannot be decoded: ${String(error)}`);
+    },
+  );
   if (mask.width !== ref.width || mask.height !== ref.height) {
     throw new ApiError(
       'invalid',
@@ -165,6 +178,105 @@ export async function loadTruth(dataDir: string, ref: SampleRef): Promise<Uint8A
     );
   }
   return mask.data;
+}
+
+/** A training image of a patch run: scaled once, cropped anew every epoch. */
+export interface PatchSource {
+  ref: SampleRef;
+  /** RGB at the run's scale. */
+  image: RawImage;
+  /** 0 or 1 per pixel, at the run's scale. */
+  mask: Uint8Array;
+  /** Indices of the foreground pixels, for crops centred on the target. */
+  foreground: Uint32Array;
+}
+
+export async function loadPatchSources(
+  dataDir: string,
+  refs: readonly SampleRef[],
+  input: Extract<InputMode, { mode: 'patches' }>,
+): Promise<PatchSource[]> {
+  return inFlight(refs, async (ref) => {
+    const [image, truth] = await Promise.all([loadImage(dataDir, ref), loadTruth(dataDir, ref)]);
+    const { width, height } = scaledSize(ref.width, ref.height, input);
+    const [scaled, grey] = await Promise.all([
+      resizeRaw(image, width, height),
+      resizeRaw({ data: truth, width: ref.width, height: ref.height, channels: 1 }, width, height),
+    ]);
+    const mask = new Uint8Array(grey.data.length);
+    let count = 0;
+    for (let i = 0; i < mask.length; i++) count += mask[i] = grey.data[i]! >= 128 ? 1 : 0;
+    const foreground = new Uint32Array(count);
+    for (let i = 0, k = 0; i < mask.length; i++) if (mask[i]) foreground[k++] = i;
+    return { ref, image: scaled, mask, foreground };
+  });
+}
+
+/** Crops per image and epoch: about enough to cover the scaled image once. */
+export function patchesPerImage(source: Pick<PatchSource, 'image'>, size: number): number {
+  return Math.max(1, Math.ceil((source.image.width * source.image.height) / (size * size)));
+}
+
+/**
+ * Share of crops centred on a foreground pixel. A uniform crop of a sparse target
+ * (eyes: 1.2% of the face) is mostly empty, so half the crops are drawn where the
+ * target is, as nnU-Net's oversampling does; the rest keep the background honest.
+ */
+export const FOREGROUND_CROPS = 0.5;
+
+/** One epoch's random crops of every source, as samples of the model's size. */
+export function drawPatches(sources: readonly PatchSource[], size: number, rng: Rng): Sample[] {
+  const out: Sample[] = [];
+  for (const source of sources) {
+    const { width, height } = source.image;
+    for (let k = patchesPerImage(source, size); k > 0; k--) {
+      let x0: number;
+      let y0: number;
+      if (source.foreground.length > 0 && rng() < FOREGROUND_CROPS) {
+        const at = source.foreground[Math.floor(rng() * source.foreground.length)]!;
+        x0 = (at % width) - Math.floor(size / 2) + Math.floor((rng() - 0.5) * (size / 2));
+        y0 = Math.floor(at / width) - Math.floor(size / 2) + Math.floor((rng() - 0.5) * (size / 2));
+      } else {
+        x0 = Math.floor(rng() * (width - size + 1));
+        y0 = Math.floor(rng() * (height - size + 1));
+      }
+      x0 = Math.max(0, Math.min(x0, width - size));
+      y0 = Math.max(0, Math.min(y0, height - size));
+      out.push(crop(source, x0, y0, size));
+    }
+  }
+  return out;
+}
+
+/**
+ * Fixed crops that tile every source (the last row and column flush with its edges):
+ * validation sees the same pixels every epoch.
+ */
+export function tilePatches(sources: readonly PatchSource[], size: number): Sample[] {
+  return sources.flatMap((source) => {
+    const { width, height } = source.image;
+    const xs = windowStarts(width, size, size);
+    const ys = windowStarts(height, size, size);
+    return ys.flatMap((y0) => xs.map((x0) => crop(source, x0, y0, size)));
+  });
+}
+
+/** A size x size crop at (x0, y0); a source smaller than that is padded with black background. */
+function crop(source: PatchSource, x0: number, y0: number, size: number): Sample {
+  const { image, mask, ref } = source;
+  const pixels = new Float32Array(size * size * CHANNELS);
+  const target = new Float32Array(size * size);
+  const rows = Math.min(size, image.height - y0);
+  const cols = Math.min(size, image.width - x0);
+  for (let r = 0; r < rows; r++) {
+    const from = (y0 + r) * image.width + x0;
+    toUnit(
+      image.data.subarray(from * CHANNELS, (from + cols) * CHANNELS),
+      pixels.subarray(r * size * CHANNELS),
+    );
+    for (let c = 0; c < cols; c++) target[r * size + c] = mask[from + c]!;
+  }
+  return { ...ref, pixels, mask: target };
 }
 
 async function readStored(
@@ -177,33 +289,6 @@ async function readStored(
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
     throw new ApiError('io', `The stored ${what} of "${stem}" (${file}) cannot be read: ${code}.`);
   });
-}
-
-function toRgb(image: RawImage): RawImage {
-  if (image.channels === 3) return image;
-  const { data, width, height, channels } = image;
-  const out = new Uint8Array(width * height * 3);
-  for (let p = 0; p < width * height; p++) {
-    for (let c = 0; c < 3; c++) {
-      // Grey (+alpha) repeats its one value; RGBA drops alpha.
-      out[p * 3 + c] = data[p * channels + (channels < 3 ? 0 : c)]!;
-    }
-  }
-  return { data: out, width, height, channels: 3 };
-}
-
-async function resize(image: RawImage, size: number): Promise<Uint8Array> {
-  const { data, width, height, channels } = image;
-  const { data: out, info } = await sharp(data, { raw: { width, height, channels } })
-    .resize(size, size, { fit: 'fill', kernel: 'linear' })
-    // Without this sharp widens grey to sRGB.
-    .toColourspace(channels === 1 ? 'b-w' : 'srgb')
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  if (info.channels !== channels) {
-    throw new Error(`Resize produced ${info.channels} channels from ${channels}.`);
-  }
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
 export interface Augmentation {

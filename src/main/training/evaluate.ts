@@ -1,10 +1,8 @@
-// Test-split evaluation. Predictions are scored the way they are stored, as round(p*255)
+// Test-split evaluation, through the predictor at each image's own size. Predictions are scored the way they are stored, as round(p*255)
 // at each image's own resolution against its current mask, so metrics recomputed later
 // from the PNGs (any threshold, runs.imageMetrics, `jaccard evaluate`) match the ones the
 // trainer recorded at 0.5 exactly.
-import * as tf from '@tensorflow/tfjs';
 import type { ImageMetrics, Run, SegmentationMetrics } from '../../shared/domain';
-import { ApiError } from '../../shared/errors';
 import { absolutePath, writeFileAtomic } from '../files';
 import { encodePng } from '../images/decode';
 import type { Db } from '../store/database';
@@ -12,19 +10,18 @@ import { getStoredImage } from '../store/images';
 import { listRunImages, replaceRunImages, type RunImageRow } from '../store/runs';
 import { initBackend } from './backend';
 import { backendFailure } from './backend-errors';
-import { breathe } from './breathe';
-import { hasSavedModel, loadWeightsInto } from './checkpoint';
 import {
-  CHANNELS,
-  chunks,
-  loadSamples,
+  loadImage,
   loadTruth,
   maskedImages,
   splitImages,
-  type Sample,
   type SampleRef,
   type SplitName,
 } from './data';
+import { predictOptionsOf, predictProbabilities, type PredictOptions } from '../predict/predict';
+import type { Runtime } from '../predict/runtime';
+import { loadRunModel } from '../predict/runtimes';
+import { tfjsRuntime } from '../predict/tfjs-runtime';
 import {
   DEFAULT_THRESHOLDS,
   histogramConfusion,
@@ -35,10 +32,8 @@ import {
   type SweepPoint,
   type ValueHistogram,
 } from '../../shared/metrics';
-import { buildModel } from './models';
 import { predictionHistograms } from './prediction-histograms';
-import { predictionFile, runFolders } from './run-files';
-import { wasmCrash } from './wasm-heap';
+import { predictionFile } from './run-files';
 
 export interface Evaluation {
   threshold: number;
@@ -75,38 +70,23 @@ function summarize(scored: readonly Scored[], threshold: number): Evaluation {
   };
 }
 
-/** What predicting an image needs: its pixels at the model's size and its own resolution. */
-export type PredictInput = Pick<Sample, 'pixels' | 'width' | 'height'>;
-
-/** Probability maps as round(p * 255), upsampled to each image's own width and height. */
-export async function* predict<T extends PredictInput>(
-  model: tf.LayersModel,
-  samples: readonly T[],
-  size: number,
-  batchSize: number,
-): AsyncGenerator<{ sample: T; prob: Uint8Array }> {
-  const area = size * size * CHANNELS;
-  for (const group of chunks(samples, batchSize)) {
-    const x = new Float32Array(group.length * area);
-    group.forEach((sample, i) => x.set(sample.pixels, i * area));
-    const probs = tf.tidy(() => {
-      const input = tf.tensor4d(x, [group.length, size, size, CHANNELS]);
-      return tf.sigmoid(model.predict(input) as tf.Tensor4D) as tf.Tensor4D;
-    });
-    for (const [i, sample] of group.entries()) {
-      // After the forward pass and between upsamplings, not once after all of them.
-      await breathe();
-      const bytes = tf.tidy(() => {
-        const one = probs.slice([i, 0, 0, 0], [1, size, size, 1]);
-        // Half-pixel centres: the same pixel grid convention the resize to `size` used.
-        const up = tf.image.resizeBilinear(one, [sample.height, sample.width], false, true);
-        return tf.clipByValue(tf.round(tf.mul(up, 255)), 0, 255).toInt();
-      });
-      const prob = Uint8Array.from(await bytes.data());
-      bytes.dispose();
-      yield { sample, prob };
-    }
-    probs.dispose();
+/**
+ * Each image's probability map at its own resolution, as bytes round(p * 255), in order.
+ * The next image decodes while the runtime works on this one.
+ */
+export async function* predictImages<T extends Pick<SampleRef, 'file' | 'stem'>>(
+  runtime: Runtime,
+  dataDir: string,
+  refs: readonly T[],
+  options: PredictOptions,
+): AsyncGenerator<{ ref: T; prob: Uint8Array }> {
+  let next = refs.length ? loadImage(dataDir, refs[0]!) : null;
+  for (const [i, ref] of refs.entries()) {
+    const image = await next!;
+    next = i + 1 < refs.length ? loadImage(dataDir, refs[i + 1]!) : null;
+    // An unread rejection would crash the process if this one throws first.
+    next?.catch(() => undefined);
+    yield { ref, prob: await predictProbabilities(runtime, image, options) };
   }
 }
 
@@ -129,18 +109,17 @@ export async function evaluateAndStore(options: {
   db: Db;
   dataDir: string;
   runId: number;
-  model: tf.LayersModel;
-  samples: readonly Sample[];
-  size: number;
-  batchSize: number;
+  runtime: Runtime;
+  refs: readonly SampleRef[];
+  predict: PredictOptions;
   onImage?: (done: number, total: number) => void;
 }): Promise<Evaluation> {
-  const { db, dataDir, runId, model, samples, size, batchSize } = options;
+  const { db, dataDir, runId, runtime, refs } = options;
   const scored: Scored[] = [];
-  for await (const { sample, prob } of predict(model, samples, size, batchSize)) {
-    await storePrediction(dataDir, predictionFile(runId, sample.imageId), { ...sample, prob });
-    scored.push({ ref: sample, histogram: valueHistogram(await loadTruth(dataDir, sample), prob) });
-    options.onImage?.(scored.length, samples.length);
+  for await (const { ref, prob } of predictImages(runtime, dataDir, refs, options.predict)) {
+    await storePrediction(dataDir, predictionFile(runId, ref.imageId), { ...ref, prob });
+    scored.push({ ref, histogram: valueHistogram(await loadTruth(dataDir, ref), prob) });
+    options.onImage?.(scored.length, refs.length);
   }
   const evaluation = summarize(scored, 0.5);
   const rows: RunImageRow[] = evaluation.images.map((m) => ({
@@ -197,41 +176,21 @@ export async function evaluateRun(
     config.validationFraction,
   )[split];
   await initBackend(config.backend);
-  const model = await loadRunModel(dataDir, run);
+  const runtime = tfjsRuntime(await loadRunModel(dataDir, run), config.size);
   try {
-    const samples = await loadSamples(dataDir, refs, config.size);
     const scored: Scored[] = [];
-    for await (const { sample, prob } of predict(model, samples, config.size, config.batchSize)) {
-      scored.push({
-        ref: sample,
-        histogram: valueHistogram(await loadTruth(dataDir, sample), prob),
-      });
+    for await (const { ref, prob } of predictImages(
+      runtime,
+      dataDir,
+      refs,
+      predictOptionsOf(config),
+    )) {
+      scored.push({ ref, histogram: valueHistogram(await loadTruth(dataDir, ref), prob) });
     }
     return summarize(scored, threshold);
   } catch (error) {
     throw backendFailure(error, { task: 'prediction', runId: run.id, size: config.size });
   } finally {
-    // Freeing on a crashed wasm module can corrupt or hang it.
-    if (!wasmCrash()) model.dispose();
+    runtime.dispose();
   }
-}
-
-/**
- * A network built from the run's config with its best weights (its last checkpoint while
- * it has no best yet). Needs an initialised backend; the caller disposes the model.
- */
-export async function loadRunModel(dataDir: string, run: Run): Promise<tf.LayersModel> {
-  const folders = runFolders(dataDir, run.id);
-  const weights = hasSavedModel(folders.model) ? folders.model : folders.checkpoint;
-  if (!hasSavedModel(weights)) {
-    throw new ApiError('invalid', `Run ${run.id} has no saved model yet; train it first.`);
-  }
-  const model = buildModel({ ...run.config, channels: CHANNELS, seed: run.config.seed });
-  try {
-    await loadWeightsInto(model, weights);
-  } catch (error) {
-    model.dispose();
-    throw error;
-  }
-  return model;
 }

@@ -32,12 +32,19 @@ import {
 import {
   assembleBatch,
   chunks,
+  drawPatches,
+  loadPatchSources,
   loadSamples,
   maskedImages,
   splitImages,
+  tilePatches,
   type Sample,
   type SampleRef,
+  type Splits,
 } from './data';
+import { predictOptionsOf } from '../predict/predict';
+import { savedModelFolder } from '../predict/runtimes';
+import { tfjsRuntime } from '../predict/tfjs-runtime';
 import { evaluateAndStore } from './evaluate';
 import { getLoss } from './losses';
 import {
@@ -179,16 +186,17 @@ class Session {
     // Built before the images load, so a model too big for the backend fails at once.
     const model = (this.model = buildModel({ ...config, channels: 3, seed: config.seed }));
     checkTrainingFits(backend, model, this.work);
-    const train = await loadSamples(this.options.dataDir, splits.train, config.size);
-    // Without validation images, the training images (unaugmented) stand in for them.
-    const validation = splits.validation.length
-      ? await loadSamples(this.options.dataDir, splits.validation, config.size)
-      : train;
+    const { train, validation, draw } = await this.loadData(splits);
     this.checkCancel();
 
     const optimizer = (this.optimizer = tf.train.adam(config.learningRate));
     const restored = await loadCheckpoint(this.folders.checkpoint, model, optimizer);
     if (restored) this.state = restored;
+    else if (config.parentRunId !== undefined) {
+      // Fine-tuning: the parent's best weights, then this run's own schedule and optimizer.
+      const parent = getRun(db, config.parentRunId);
+      await loadWeightsInto(model, savedModelFolder(this.options.dataDir, parent));
+    }
     this.previousSeconds = this.state.seconds;
     truncateEpochs(db, runId, this.state.epoch);
     this.updated(getRun(db, runId));
@@ -197,14 +205,15 @@ class Session {
     const calibrator = new BatchNormCalibrator(model);
     // Fixed order: Adam keys its moments by position in this list (see checkpoint.ts).
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const batches = Math.ceil(train.length / config.batchSize);
     let secondsPerEpoch: number | null = null;
 
     // Checked before each epoch too, so a run resumed after its early stop is not trained on.
     const patient = () => config.patience === 0 || this.state.staleEpochs < config.patience;
     for (let epoch = this.state.epoch + 1; epoch <= config.epochs && patient(); epoch++) {
       const epochStart = performance.now();
-      const order = shuffled(train, deriveRng(config.seed, 'shuffle', epoch));
+      const samples = draw ? draw(epoch) : train;
+      const batches = Math.ceil(samples.length / config.batchSize);
+      const order = shuffled(samples, deriveRng(config.seed, 'shuffle', epoch));
       const augmentRng = config.augment ? deriveRng(config.seed, 'augment', epoch) : null;
       let lossSum = 0;
       let seen = 0;
@@ -247,7 +256,7 @@ class Session {
 
       const trainSeconds = (performance.now() - epochStart) / 1000;
       // Chunks of one batch: the statistics training normalised with (see batch-norm.ts).
-      await calibrator.calibrate(train, config.size, config.batchSize);
+      await calibrator.calibrate(samples, config.size, config.batchSize);
       const scored = await this.validate(model, validation, lossFn);
       const seconds = (performance.now() - epochStart) / 1000;
       secondsPerEpoch = secondsPerEpoch === null ? seconds : 0.7 * secondsPerEpoch + 0.3 * seconds;
@@ -279,6 +288,35 @@ class Session {
 
     this.checkCancel();
     await this.evaluate(model, splits.test);
+  }
+
+  /**
+   * Whole-image runs decode their samples once; patch runs keep the scaled images and
+   * draw new crops every epoch, validating on fixed tiles.
+   */
+  private async loadData(splits: Splits<SampleRef>): Promise<{
+    train: Sample[];
+    validation: Sample[];
+    draw: ((epoch: number) => Sample[]) | null;
+  }> {
+    const { config } = this;
+    const { dataDir } = this.options;
+    const { input, size, seed } = config;
+    if (input.mode === 'patches') {
+      const sources = await loadPatchSources(dataDir, splits.train, input);
+      // Without validation images, the training images (uncropped tiles) stand in for them.
+      const held = splits.validation.length
+        ? await loadPatchSources(dataDir, splits.validation, input)
+        : sources;
+      const draw = (epoch: number) => drawPatches(sources, size, deriveRng(seed, 'patches', epoch));
+      return { train: [], validation: tilePatches(held, size), draw };
+    }
+    const train = await loadSamples(dataDir, splits.train, size, input.mode);
+    // Without validation images, the training images (unaugmented) stand in for them.
+    const validation = splits.validation.length
+      ? await loadSamples(dataDir, splits.validation, size, input.mode)
+      : train;
+    return { train, validation, draw: null };
   }
 
   private async validate(
@@ -318,15 +356,14 @@ class Session {
     const idle = { loss: 0, imagesPerSecond: 0, etaSeconds: null, epoch: this.state.epoch };
     this.progress({ ...idle, phase: 'evaluating', batch: 0, batches: refs.length });
     if (hasSavedModel(this.folders.model)) await loadWeightsInto(model, this.folders.model);
-    const samples = await loadSamples(this.options.dataDir, refs, config.size);
     const evaluation = await evaluateAndStore({
       db,
       dataDir: this.options.dataDir,
       runId,
-      model,
-      samples,
-      size: config.size,
-      batchSize: config.batchSize,
+      // Borrowed: the session disposes the model.
+      runtime: tfjsRuntime(model, config.size, { owned: false }),
+      refs,
+      predict: predictOptionsOf(config),
       onImage: (done, total) =>
         this.progress({ ...idle, phase: 'evaluating', batch: done, batches: total }),
     });

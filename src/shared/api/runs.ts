@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { EpochMetrics, ImageMetrics, Run } from '../domain';
 import { BACKEND_IDS, LOSS_IDS, MODEL_IDS } from '../ids';
+import { inputModeSchema } from '../input';
 import { call } from './contract';
 import type { MediaPath } from './media';
 
@@ -11,18 +12,26 @@ export const trainConfigSchema = z.object({
   datasetId: id,
   loss: z.enum(LOSS_IDS).default('iou'),
   model: z.enum(MODEL_IDS).default('unet'),
+  /** Square input side in pixels: the whole image resized to it, or the patch size. */
   size: z.number().int().min(16).max(1024).multipleOf(16).default(128),
   epochs: z.number().int().min(1).max(10_000).default(30),
   batchSize: z.number().int().min(1).max(256).default(8),
   learningRate: z.number().positive().max(1).default(1e-3),
   seed: z.number().int().nonnegative().default(1),
+  /** Fraction of the train split held out for validation and early stopping. */
   validationFraction: z.number().min(0).max(0.5).default(0.2),
   augment: z.boolean().default(true),
+  /** Epochs without a better validation IoU before stopping; 0 turns it off. */
   patience: z.number().int().nonnegative().default(10),
   baseFilters: z.number().int().min(2).max(128).default(16),
   depth: z.number().int().min(1).max(6).default(4),
   batchNorm: z.boolean().default(true),
+  /** Forces a backend; by default the fastest that loads. */
   backend: z.enum(BACKEND_IDS).optional(),
+  /** What the network sees: the whole image resized, or patches (see shared/input.ts). */
+  input: inputModeSchema.default({ mode: 'resize' }),
+  /** Fine-tunes from this finished run's best weights instead of starting from scratch. */
+  parentRunId: id.optional(),
 });
 
 export interface RunDetail extends Run {
