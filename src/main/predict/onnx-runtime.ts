@@ -1,6 +1,9 @@
 // ONNX Runtime behind the runtime seam: an exported model file (onnx/export.ts) run by
 // onnxruntime-node, on a GPU where one of its GPU providers really starts, else on the CPU.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import { ApiError } from '../../shared/errors';
 import { INPUT_NAME, OUTPUT_NAME } from '../onnx/export';
@@ -26,13 +29,31 @@ export async function onnxRuntimeLoads(): Promise<boolean> {
 
 /**
  * GPU providers in order of preference, for the platforms whose onnxruntime-node build
- * carries them. CUDA is there only after the opt-in download (README); WebGPU (Dawn, over
- * Vulkan/Metal/D3D12) is bundled on Linux and Windows but needs a real adapter.
+ * carries them. WebGPU (Dawn, over Vulkan/Metal/D3D12) is bundled on Linux and Windows but
+ * needs a real adapter; CUDA and TensorRT are listed but usable only after the opt-in
+ * download (README), which puts their provider library beside the binding: trying them
+ * without it only logs a native error.
  */
 function gpuProviders(ort: OrtModule): string[] {
-  const listed = new Set(ort.listSupportedBackends().map((b) => b.name));
+  const usable = new Set(
+    ort
+      .listSupportedBackends()
+      .filter((b) => b.bundled || existsSync(join(bindingFolder(), providerLibrary(b.name))))
+      .map((b) => b.name),
+  );
   const order = process.platform === 'win32' ? ['cuda', 'dml', 'webgpu'] : ['cuda', 'webgpu'];
-  return order.filter((name) => listed.has(name));
+  return order.filter((name) => usable.has(name));
+}
+
+function bindingFolder(): string {
+  const root = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
+  return join(root, 'bin', 'napi-v6', process.platform, process.arch);
+}
+
+function providerLibrary(name: string): string {
+  return process.platform === 'win32'
+    ? `onnxruntime_providers_${name}.dll`
+    : `libonnxruntime_providers_${name}.so`;
 }
 
 /** Providers that failed to start in this process: each is tried once, not per model. */

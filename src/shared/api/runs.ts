@@ -58,7 +58,18 @@ export const runCalls = {
   'runs.rerun': call<Run>()(z.object({ id })),
   'runs.rename': call<Run>()(z.object({ id, name: z.string().trim().min(1).max(120) })),
   'runs.delete': call<void>()(z.object({ id })),
-  'runs.exportWeights': call<{ folder: string }>()(z.object({ id, folder: z.string().min(1) })),
+  /**
+   * The run's best model and a run.json saying how to feed it, into `folder`: tfjs's
+   * model.json + weights.bin, or model.onnx. Files already there are kept unless `overwrite`.
+   */
+  'runs.exportWeights': call<{ folder: string; files: string[] }>()(
+    z.object({
+      id,
+      folder: z.string().min(1),
+      format: z.enum(['tfjs', 'onnx']).default('tfjs'),
+      overwrite: z.boolean().default(false),
+    }),
+  ),
   /**
    * A finished run's probability map for any image of its dataset, made and stored on
    * first ask (test images have theirs already). Answers the media path to load it from.
