@@ -24,6 +24,8 @@ export interface ImageRecord {
   height: number;
   /** Current mask revision, or null while the image needs a mask. */
   mask: MaskRevision | null;
+  /** Kept in the dataset but never trained, validated or tested on. */
+  excluded: boolean;
 }
 
 export interface MaskRevision {
@@ -33,6 +35,33 @@ export interface MaskRevision {
   foreground: number;
   source: 'import' | 'annotation' | 'prediction';
   createdAt: string;
+}
+
+/** What pre-labelling a dataset did. */
+export interface PrelabelReport {
+  runId: number;
+  datasetId: number;
+  /** Images that got a pre-label. */
+  images: number;
+  seconds: number;
+  /** The runtime that predicted, e.g. 'tfjs-wasm'. */
+  runtime: string | null;
+  /** Images left alone, with why (edited meanwhile, unreadable). */
+  skipped: { imageId: number; stem: string; reason: string }[];
+}
+
+/** Images to label or check next, the least certain pre-label first. */
+export interface LabelQueue {
+  /** How uncertainty is measured, in words for the UI. */
+  measure: string;
+  images: {
+    imageId: number;
+    stem: string;
+    /** Null for an image with neither a mask nor a pre-label yet; they come last. */
+    uncertainty: number | null;
+    /** The run whose pre-label it is. */
+    runId: number | null;
+  }[];
 }
 
 export interface ImportProblem {

@@ -11,8 +11,15 @@ import {
   listDatasets,
   renameDataset,
 } from '../store/datasets';
-import { getImage, getStoredImage, listImages } from '../store/images';
-import { maskHistory } from '../store/masks';
+import {
+  assignImages,
+  deleteImages,
+  getImage,
+  getStoredImage,
+  listImages,
+  toImageRecord,
+} from '../store/images';
+import { acceptPrelabels, maskHistory } from '../store/masks';
 import type { Handlers } from './index';
 
 export const datasetHandlers: Handlers<keyof typeof datasetCalls> = {
@@ -34,7 +41,19 @@ export const datasetHandlers: Handlers<keyof typeof datasetCalls> = {
     return listImages(ctx.db, datasetId, filter);
   },
   'images.get': ({ id }, ctx) => getImage(ctx.db, id),
+  'images.assign': ({ imageIds, split, excluded }, ctx) =>
+    assignImages(ctx.db, imageIds, { split, excluded }).map(toImageRecord),
+  'images.delete': async ({ imageIds }, ctx) => {
+    const { deleted, files } = deleteImages(ctx.db, imageIds);
+    const thumbs = files.filter((f) => f.startsWith('files/images/')).map(thumbPath);
+    // The rows are gone; a file that cannot be removed is only wasted space.
+    await removeFiles(ctx.dataDir, [...files, ...thumbs]).catch((error: unknown) =>
+      console.warn(`images.delete: ${error instanceof Error ? error.message : String(error)}`),
+    );
+    return { deleted };
+  },
   'masks.save': (input, ctx) => saveMask(ctx, input),
+  'masks.accept': ({ imageIds }, ctx) => acceptPrelabels(ctx.db, imageIds),
   'masks.history': ({ imageId }, ctx) => {
     getStoredImage(ctx.db, imageId);
     return maskHistory(ctx.db, imageId);

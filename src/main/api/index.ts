@@ -6,6 +6,7 @@ import type { AppContext } from '../context';
 import { compareHandlers } from './compare';
 import { datasetHandlers } from './datasets';
 import { experimentHandlers } from './experiments';
+import { predictHandlers } from './predict';
 import { runHandlers } from './runs';
 import { systemHandlers } from './system';
 
@@ -21,6 +22,7 @@ const handlers: Handlers = {
   ...({} as Handlers),
   ...datasetHandlers,
   ...runHandlers,
+  ...predictHandlers,
   ...systemHandlers,
   ...compareHandlers,
   ...experimentHandlers,

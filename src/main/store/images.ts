@@ -1,7 +1,7 @@
 import type { ImageRecord } from '../../shared/domain';
 import { ApiError } from '../../shared/errors';
 import { SPLITS, type Split } from '../../shared/ids';
-import type { Db } from './database';
+import { type Db, writeTransaction } from './database';
 import { toMaskRevision, type MaskRow } from './masks';
 
 export interface NewImage {
@@ -36,6 +36,7 @@ interface ImageRow {
   width: number;
   height: number;
   sha256: string;
+  excluded: 0 | 1;
   mask_id: number | null;
   mask_revision: number | null;
   mask_file: string | null;
@@ -74,6 +75,7 @@ function toStoredImage(row: ImageRow): StoredImage {
     width: row.width,
     height: row.height,
     mask,
+    excluded: row.excluded === 1,
     file: row.file,
     sha256: row.sha256,
     originalName: row.original_name,
@@ -82,8 +84,8 @@ function toStoredImage(row: ImageRow): StoredImage {
 }
 
 export function toImageRecord(image: StoredImage): ImageRecord {
-  const { id, datasetId, stem, split, width, height, mask } = image;
-  return { id, datasetId, stem, split, width, height, mask };
+  const { id, datasetId, stem, split, width, height, mask, excluded } = image;
+  return { id, datasetId, stem, split, width, height, mask, excluded };
 }
 
 const stemOrder = new Intl.Collator('en', { numeric: true }).compare;
@@ -161,4 +163,97 @@ export function addImageKey(
   const splits = keys.hashes.get(sha256) ?? new Map<Split, string>();
   splits.set(split, originalName);
   keys.hashes.set(sha256, splits);
+}
+
+/**
+ * Moves images to a split and/or (un)excludes them, all or none. A move that would put
+ * two copies of one image, or two images of one name, in a split is refused.
+ */
+export function assignImages(
+  db: Db,
+  ids: readonly number[],
+  change: { split?: Split; excluded?: boolean },
+): StoredImage[] {
+  return writeTransaction(db, () => {
+    const images = ids.map((id) => getStoredImage(db, id));
+    const datasets = new Set(images.map((i) => i.datasetId));
+    if (datasets.size > 1) throw new ApiError('invalid', 'The images are in different datasets.');
+    const update = db.prepare(
+      `UPDATE images SET split = COALESCE(:split, split),
+         excluded = COALESCE(:excluded, excluded) WHERE id = :id`,
+    );
+    for (const image of images) {
+      try {
+        update.run({
+          id: image.id,
+          split: change.split ?? null,
+          excluded: change.excluded === undefined ? null : Number(change.excluded),
+        });
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw error;
+        throw new ApiError(
+          'conflict',
+          `"${image.stem}" cannot move to ${change.split}: that split already has an image ` +
+            'of that name or the same pixels.',
+        );
+      }
+    }
+    return ids.map((id) => getStoredImage(db, id));
+  });
+}
+
+/**
+ * Deletes images with their masks and predictions (the schema cascades). Returns the
+ * stored files no remaining row references, for the caller to remove after the commit.
+ */
+export function deleteImages(db: Db, ids: readonly number[]): { deleted: number; files: string[] } {
+  return writeTransaction(db, () => {
+    const list = JSON.stringify(ids);
+    const files = db
+      .prepare(
+        `SELECT file FROM images WHERE id IN (SELECT value FROM json_each(:list))
+         UNION SELECT file FROM masks WHERE image_id IN (SELECT value FROM json_each(:list))
+         UNION SELECT prediction FROM run_images WHERE image_id IN (SELECT value FROM json_each(:list))
+         UNION SELECT prediction FROM run_predictions
+           WHERE image_id IN (SELECT value FROM json_each(:list))`,
+      )
+      .pluck()
+      .all({ list }) as string[];
+    const { changes } = db
+      .prepare('DELETE FROM images WHERE id IN (SELECT value FROM json_each(?))')
+      .run(list);
+    // Content-addressed files may be shared: another image with the same pixels or mask.
+    const stillUsed = new Set(
+      db
+        .prepare(
+          `SELECT value FROM json_each(?)
+           WHERE value IN (SELECT file FROM images) OR value IN (SELECT file FROM masks)
+              OR value IN (SELECT prediction FROM run_images)
+              OR value IN (SELECT prediction FROM run_predictions)`,
+        )
+        .pluck()
+        .all(JSON.stringify(files)) as string[],
+    );
+    return { deleted: changes, files: files.filter((f) => !stillUsed.has(f)) };
+  });
+}
+
+/**
+ * The dataset's images that need a person, not excluded: no mask yet, or a pre-label
+ * nobody has accepted or corrected; with the uncertainty of their newest pre-label.
+ */
+export function imagesToLabel(
+  db: Db,
+  datasetId: number,
+): { image: StoredImage; uncertainty: number | null; runId: number | null }[] {
+  const latest = db.prepare(
+    `SELECT run_id AS runId, uncertainty FROM run_predictions
+     WHERE image_id = ? AND uncertainty IS NOT NULL ORDER BY created_at DESC LIMIT 1`,
+  );
+  return listStoredImages(db, datasetId)
+    .filter((i) => !i.excluded && (i.mask === null || i.mask.source === 'prediction'))
+    .map((image) => {
+      const row = latest.get(image.id) as { runId: number; uncertainty: number } | undefined;
+      return { image, uncertainty: row?.uncertainty ?? null, runId: row?.runId ?? null };
+    });
 }

@@ -85,3 +85,26 @@ export function getMaskFile(db: Db, maskId: number): string {
   if (file === undefined) throw new ApiError('not-found', `Mask ${maskId} does not exist.`);
   return file;
 }
+
+/**
+ * Each image whose current mask is a pre-label gets it again as a revision marked
+ * 'annotation': the user vouched for it, so it trains. The PNG is shared, not copied
+ * (files are content-addressed). Others are skipped.
+ */
+export function acceptPrelabels(db: Db, imageIds: readonly number[]): MaskRevision[] {
+  return writeTransaction(db, () =>
+    imageIds.flatMap((imageId) => {
+      const row = db
+        .prepare('SELECT * FROM masks WHERE image_id = ? ORDER BY revision DESC LIMIT 1')
+        .get(imageId) as MaskRow | undefined;
+      if (row?.source !== 'prediction') return [];
+      return [
+        insertMask(
+          db,
+          { imageId, file: row.file, foreground: row.foreground, source: 'annotation' },
+          row.revision,
+        ),
+      ];
+    }),
+  );
+}

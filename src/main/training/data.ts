@@ -47,13 +47,13 @@ export interface Splits<T> {
 export type SplitName = keyof Splits<unknown>;
 
 /**
- * Images of the dataset whose mask a person made or vouched for. Images still waiting for
- * one cannot train, and neither can a model's pre-label nobody has accepted or corrected:
- * a model trained on its own guesses learns its own mistakes.
+ * Images of the dataset whose mask a person made or vouched for, not excluded. Images
+ * still waiting for one cannot train, and neither can a model's pre-label nobody has
+ * accepted or corrected: a model trained on its own guesses learns its own mistakes.
  */
 export function maskedImages(db: Db, datasetId: number): SampleRef[] {
   return listStoredImages(db, datasetId).flatMap((image) =>
-    image.maskFile && image.mask?.source !== 'prediction'
+    image.maskFile && image.mask?.source !== 'prediction' && !image.excluded
       ? [
           {
             imageId: image.id,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Dataset, ImageRecord, ImportReport, MaskRevision } from '../domain';
+import { SPLITS } from '../ids';
 import { call } from './contract';
 
 const id = z.number().int().positive();
@@ -18,6 +19,21 @@ export const datasetCalls = {
     z.object({ datasetId: id, filter: z.enum(['all', 'needs-mask']).default('all') }),
   ),
   'images.get': call<ImageRecord>()(z.object({ id })),
+  /**
+   * Moves images to a split and/or excludes them (kept, but never trained, validated or
+   * tested on). Images of one dataset; answers them as they are now.
+   */
+  'images.assign': call<ImageRecord[]>()(
+    z.object({
+      imageIds: z.array(id).min(1).max(100_000),
+      split: z.enum(SPLITS).optional(),
+      excluded: z.boolean().optional(),
+    }),
+  ),
+  /** Deletes images with their masks and predictions; their files go too. */
+  'images.delete': call<{ deleted: number }>()(
+    z.object({ imageIds: z.array(id).min(1).max(100_000) }),
+  ),
   /** Stores a new mask revision; baseRevision guards against overwriting a newer one. */
   'masks.save': call<MaskRevision>()(
     z.object({
@@ -27,6 +43,12 @@ export const datasetCalls = {
       source: z.enum(['annotation', 'prediction']).default('annotation'),
     }),
   ),
+  /**
+   * Accepts pre-labels as they are: each image's current prediction-made mask becomes a
+   * revision the user vouched for, which trains. Images whose mask is not a pre-label are
+   * left alone and not answered.
+   */
+  'masks.accept': call<MaskRevision[]>()(z.object({ imageIds: z.array(id).min(1).max(100_000) })),
   'masks.history': call<MaskRevision[]>()(z.object({ imageId: id })),
   /** Writes every current mask as STEM.png (0/255) into folder. */
   'masks.export': call<{ folder: string; count: number }>()(

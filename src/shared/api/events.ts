@@ -8,6 +8,7 @@ export interface ApiEvents {
   /** A run's row changed: status, name, metrics. */
   'run.updated': Run;
   'run.deleted': { id: number };
+  'prelabel.progress': { datasetId: number; runId: number; done: number; total: number };
 }
 
 export type EventName = keyof ApiEvents;
@@ -17,4 +18,5 @@ export const EVENT_NAMES: readonly EventName[] = [
   'run.epoch',
   'run.updated',
   'run.deleted',
+  'prelabel.progress',
 ];

@@ -7,6 +7,7 @@ import { datasetCalls } from './datasets';
 import type { ApiEvents, EventName } from './events';
 import { experimentCalls } from './experiments';
 import type { MediaPath } from './media';
+import { predictCalls } from './predict';
 import { runCalls } from './runs';
 import { systemCalls } from './system';
 
@@ -14,6 +15,7 @@ export const calls = {
   ...systemCalls,
   ...datasetCalls,
   ...runCalls,
+  ...predictCalls,
   ...compareCalls,
   ...experimentCalls,
 };
