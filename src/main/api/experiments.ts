@@ -23,10 +23,7 @@ export const experimentHandlers: Handlers<keyof typeof experimentCalls> = {
       if (RESUMABLE.includes(run.status)) {
         transitionRun(ctx.db, run.id, RESUMABLE, { status: 'queued', error: null });
       }
-      const now = getRun(ctx.db, run.id);
-      if (now.status !== 'queued') continue;
-      ctx.events.emit('run.updated', now);
-      manager.enqueue(now.id);
+      if (getRun(ctx.db, run.id).status === 'queued') manager.submit(run.id);
     }
     return experimentDetail(ctx, record.id);
   },

@@ -11,6 +11,7 @@ import type {
 } from '../../shared/domain';
 import type { BackendId, RunStatus } from '../../shared/ids';
 import { isProcessAlive } from '../process-alive';
+import { modelConfigError } from '../training/models/config';
 import { type Db, writeTransaction } from './database';
 
 interface RunRow {
@@ -72,19 +73,28 @@ export function defaultRunName(config: TrainConfig): string {
 
 export interface NewRun {
   config: TrainConfig;
-  name: string;
+  /** By default the config in words (defaultRunName). */
+  name?: string;
   groupId?: string | null;
 }
 
+/**
+ * The one way a run comes to be (the app's runs.start and runs.compare, an experiment's
+ * cells, `jaccard train`): checked, named and stored 'queued'. A network that cannot be
+ * built is refused here, before a row exists, not minutes later in the trainer.
+ */
 export function createRun(db: Db, run: NewRun): Run {
   const dataset = db.prepare('SELECT id FROM datasets WHERE id = ?').get(run.config.datasetId);
   if (!dataset) throw new ApiError('not-found', `Dataset ${run.config.datasetId} does not exist.`);
+  const problem = modelConfigError(run.config);
+  if (problem) throw new ApiError('invalid', problem);
+  const name = run.name?.trim() || defaultRunName(run.config);
   const { lastInsertRowid } = db
     .prepare(
       `INSERT INTO runs (dataset_id, name, config, status, group_id)
        VALUES (?, ?, ?, 'queued', ?)`,
     )
-    .run(run.config.datasetId, run.name, JSON.stringify(run.config), run.groupId ?? null);
+    .run(run.config.datasetId, name, JSON.stringify(run.config), run.groupId ?? null);
   return getRun(db, Number(lastInsertRowid));
 }
 
@@ -160,22 +170,45 @@ export function updateRun(db: Db, id: number, patch: RunPatch): Run {
 }
 
 /**
- * Moves a run to `status` only if it is currently in one of `from`; returns whether it
- * did. Two processes (engine, trainer) may race to settle a run; the first one wins.
+ * Moves a run to `status` only if it is currently in one of `from` (and, given `pid`,
+ * its row still names that process); returns whether it did. The one writer of a run's
+ * status: two processes (engine, trainer, CLI) may race to settle a run, and the first
+ * one wins.
  */
 export function transitionRun(
   db: Db,
   id: number,
   from: readonly RunStatus[],
   patch: RunPatch & { status: RunStatus },
+  pid?: number | null,
 ): boolean {
   return writeTransaction(db, () => {
-    const row = db.prepare('SELECT status FROM runs WHERE id = ?').get(id) as
-      { status: RunStatus } | undefined;
+    const row = db.prepare('SELECT status, pid FROM runs WHERE id = ?').get(id) as
+      { status: RunStatus; pid: number | null } | undefined;
     if (!row || !from.includes(row.status)) return false;
+    if (pid !== undefined && row.pid !== pid) return false;
     updateRun(db, id, patch);
     return true;
   });
+}
+
+/**
+ * A run whose training process is gone (killed, crashed, its parent gone) was cut short:
+ * 'interrupted', resumable from its last checkpoint. With `pid`, only while the row still
+ * names that process (a run resumed meanwhile by another one is left alone).
+ */
+export function interruptRun(
+  db: Db,
+  id: number,
+  options: { from?: readonly RunStatus[]; pid?: number | null; error?: string } = {},
+): boolean {
+  return transitionRun(
+    db,
+    id,
+    options.from ?? ['running'],
+    { status: 'interrupted', pid: null, error: options.error ?? INTERRUPTED_MESSAGE },
+    options.pid,
+  );
 }
 
 export function deleteRun(db: Db, id: number): void {
@@ -342,16 +375,12 @@ export function listRunImages(db: Db, runId: number): StoredPrediction[] {
  * interrupted and can resume from its last checkpoint. Never 'finished'.
  */
 export function markDeadRunsInterrupted(db: Db, isAlive = isProcessAlive): Run[] {
-  // The pid is part of the WHERE so a run resumed meanwhile by a live process is left alone.
-  const settle = db.prepare(
-    `UPDATE runs SET status = 'interrupted', pid = NULL, error = ?
-     WHERE id = ? AND status = 'running' AND pid IS ?`,
-  );
   const settled: Run[] = [];
   for (const run of listRuns(db, { status: 'running' })) {
     const pid = runPid(db, run.id);
     if (pid !== null && isAlive(pid)) continue;
-    if (settle.run(INTERRUPTED_MESSAGE, run.id, pid).changes > 0) settled.push(getRun(db, run.id));
+    // Only while the row names the dead process: a run resumed meanwhile is left alone.
+    if (interruptRun(db, run.id, { pid })) settled.push(getRun(db, run.id));
   }
   return settled;
 }

@@ -9,6 +9,7 @@ import {
   findRun,
   getRun,
   INTERRUPTED_MESSAGE,
+  interruptRun,
   listRuns,
   markDeadRunsInterrupted,
   runPid,
@@ -64,6 +65,13 @@ export class RunManager {
   /** The run being trained right now, if any. */
   get activeRunId(): number | null {
     return this.active?.runId ?? null;
+  }
+
+  /** Announces a run just made 'queued' (new, or to resume) and queues it; answers its row. */
+  submit(runId: number): Run {
+    this.announce(runId);
+    this.enqueue(runId);
+    return getRun(this.ctx.db, runId);
   }
 
   /** Queues a run already in 'queued' state; it starts when the trainer is free. */
@@ -191,11 +199,7 @@ export class RunManager {
     const from: RunStatus[] = active.reported ? ['running'] : ['running', 'queued'];
     const settled = active.stopping
       ? transitionRun(this.ctx.db, active.runId, from, { status: 'cancelled', pid: null })
-      : transitionRun(this.ctx.db, active.runId, from, {
-          status: 'interrupted',
-          pid: null,
-          error: reason,
-        });
+      : interruptRun(this.ctx.db, active.runId, { from, error: reason });
     if (settled) this.announce(active.runId);
     this.pump();
   }

@@ -4,8 +4,8 @@
 import { trainConfigSchema } from '../../../shared/api/runs';
 import type { EpochMetrics, Run, TrainProgress } from '../../../shared/domain';
 import { BACKEND_IDS, BACKEND_LABELS, LOSS_IDS, MODEL_IDS } from '../../../shared/ids';
-import { createRun, defaultRunName, getRun, markDeadRunsInterrupted } from '../../store/runs';
-import { modelConfigError } from '../../training/models/config';
+import { ApiError } from '../../../shared/errors';
+import { createRun, getRun, markDeadRunsInterrupted } from '../../store/runs';
 import { trainRun } from '../../training/trainer';
 import { openContext, stopOnCtrlC, UsageError, type Command, type CommandArgs } from '../command';
 import { datasetIdOf, duration } from './runs';
@@ -148,14 +148,14 @@ function newRun(ctx: ReturnType<typeof openContext>, { values }: CommandArgs): R
     const flag = Object.entries(CONFIG_FLAGS).find(([, f]) => f === field)?.[0] ?? field;
     throw new UsageError(`--${flag}: ${issue.message}`);
   }
-  const config = parsed.data;
-  const problem = modelConfigError(config);
-  if (problem) throw new UsageError(`--size, --depth: ${problem}`);
-  const name =
-    typeof values.name === 'string' && values.name.trim()
-      ? values.name.trim()
-      : defaultRunName(config);
-  return createRun(ctx.db, { config, name });
+  const name = typeof values.name === 'string' ? values.name : undefined;
+  try {
+    return createRun(ctx.db, { config: parsed.data, name });
+  } catch (error) {
+    // A network that cannot be built, say: a mistake in the flags.
+    if (error instanceof ApiError && error.code === 'invalid') throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 interface Output {
