@@ -1,7 +1,7 @@
 // Runs, their per-epoch curves and per-image test results. Every write that the UI must
 // see goes through here, so the trainer process and the engine agree on one shape.
 import { ApiError } from '../../shared/errors';
-import { LEGACY_INPUT } from '../../shared/input';
+import { inputOf, LEGACY_INPUT } from '../../shared/input';
 import type {
   EpochMetrics,
   ImageMetrics,
@@ -67,8 +67,38 @@ function toRun(row: RunRow): Run {
 export const STARTABLE: readonly RunStatus[] = ['queued', 'interrupted', 'cancelled', 'failed'];
 export const RESUMABLE: readonly RunStatus[] = ['interrupted', 'cancelled', 'failed'];
 
-export function defaultRunName(config: TrainConfig): string {
-  return `${config.loss} · ${config.model} ${config.size}px · seed ${config.seed}`;
+/**
+ * "faces · iou · unet 64px · seed 1": the dataset, loss, model, input size (and mode, for
+ * patches) and seed, then " (2)", " (3)"… when runs by that name exist already, so no two
+ * runs get the same automatic name.
+ */
+export function defaultRunName(db: Db, config: TrainConfig): string {
+  const dataset = db.prepare('SELECT name FROM datasets WHERE id = ?').get(config.datasetId) as
+    { name: string } | undefined;
+  const input = inputOf(config);
+  const patches =
+    input.mode !== 'patches'
+      ? ''
+      : input.scale === 1
+        ? ' patches'
+        : ` patches 1:${+(1 / input.scale).toFixed(2)}`;
+  const base = [
+    ...(dataset ? [dataset.name] : []),
+    config.loss,
+    `${config.model} ${config.size}px${patches}`,
+    `seed ${config.seed}`,
+  ].join(' · ');
+  const taken = new Set(
+    (
+      db
+        .prepare(`SELECT name FROM runs WHERE name = ? OR substr(name, 1, ?) = ?`)
+        .all(base, base.length + 2, `${base} (`) as { name: string }[]
+    ).map((r) => r.name),
+  );
+  if (!taken.has(base)) return base;
+  let n = 2;
+  while (taken.has(`${base} (${n})`)) n++;
+  return `${base} (${n})`;
 }
 
 export interface NewRun {
@@ -88,7 +118,7 @@ export function createRun(db: Db, run: NewRun): Run {
   if (!dataset) throw new ApiError('not-found', `Dataset ${run.config.datasetId} does not exist.`);
   const problem = modelConfigError(run.config);
   if (problem) throw new ApiError('invalid', problem);
-  const name = run.name?.trim() || defaultRunName(run.config);
+  const name = run.name?.trim() || defaultRunName(db, run.config);
   const { lastInsertRowid } = db
     .prepare(
       `INSERT INTO runs (dataset_id, name, config, status, group_id)
@@ -107,6 +137,30 @@ export function getRun(db: Db, id: number): Run {
   const run = findRun(db, id);
   if (!run) throw new ApiError('not-found', `Run ${id} does not exist.`);
   return run;
+}
+
+/**
+ * A run named on the command line: digits are an id, anything else a run's exact name
+ * (case-insensitive when no name matches exactly). Two runs by that name: an error listing
+ * their ids, so the user can pick one.
+ */
+export function resolveRunId(db: Db, target: string): number {
+  const text = target.trim();
+  if (/^\d+$/.test(text)) return getRun(db, Number(text)).id;
+  const exact = db.prepare('SELECT id FROM runs WHERE name = ? ORDER BY id').all(text) as {
+    id: number;
+  }[];
+  const found = exact.length
+    ? exact
+    : (db.prepare('SELECT id FROM runs WHERE lower(name) = lower(?) ORDER BY id').all(text) as {
+        id: number;
+      }[]);
+  if (found.length === 1) return found[0]!.id;
+  if (found.length === 0) throw new ApiError('not-found', `There is no run named "${text}".`);
+  throw new ApiError(
+    'invalid',
+    `${found.length} runs are named "${text}" (ids ${found.map((r) => r.id).join(', ')}); give an id.`,
+  );
 }
 
 export function listRuns(db: Db, filter: { datasetId?: number; status?: RunStatus } = {}): Run[] {
