@@ -22,6 +22,7 @@ import {
   updateRun,
 } from '../store/runs';
 import { predictionFile, runFolders } from '../training/run-files';
+import { scoreStoredPredictions } from '../training/scoring';
 import { runManager } from '../training/run-manager';
 import type { Handlers } from './index';
 
@@ -131,8 +132,6 @@ export const runHandlers: Handlers<keyof typeof runCalls> = {
 
   'runs.imageMetrics': async ({ id, threshold }, ctx) => {
     getRun(ctx.db, id);
-    // Loaded on demand: scoring stored PNGs needs no tfjs, but the module also predicts.
-    const { scoreStoredPredictions } = await import('../training/evaluate');
     return (await scoreStoredPredictions(ctx.db, ctx.dataDir, id, threshold)).images;
   },
 };
