@@ -4,7 +4,8 @@ import type { experimentCalls } from '../../shared/api/experiments';
 import { planExperiment } from '../experiment/plan';
 import { createCellRun, describeExperiment, listExperimentRecords } from '../experiment/store';
 import type * as Summary from '../experiment/summary';
-import { getRun, markDeadRunsInterrupted, RESUMABLE, transitionRun } from '../store/runs';
+import { RESUMABLE } from '../../shared/ids';
+import { getRun, markDeadRunsInterrupted, transitionRun } from '../store/runs';
 import { runManager } from '../training/run-manager';
 import type { Handlers } from './index';
 

@@ -4,6 +4,7 @@ import { rm } from 'node:fs/promises';
 import type { runCalls } from '../../shared/api/runs';
 import type { Run } from '../../shared/domain';
 import { ApiError } from '../../shared/errors';
+import { RESUMABLE } from '../../shared/ids';
 import type { AppContext } from '../context';
 import { absolutePath, exportToFolder, ioError } from '../files';
 import { getStoredImage } from '../store/images';
@@ -17,7 +18,6 @@ import {
   listRuns,
   markDeadRunsInterrupted,
   type NewRun,
-  RESUMABLE,
   transitionRun,
   updateRun,
 } from '../store/runs';

@@ -10,9 +10,9 @@
 import { availableParallelism } from 'node:os';
 import type { ExperimentCell } from '../../shared/api/experiments';
 import type { Run } from '../../shared/domain';
-import type { RunStatus } from '../../shared/ids';
+import { STARTABLE, type RunStatus } from '../../shared/ids';
 import type { AppContext } from '../context';
-import { getRun, interruptRun, markDeadRunsInterrupted, STARTABLE } from '../store/runs';
+import { getRun, interruptRun, markDeadRunsInterrupted } from '../store/runs';
 import { launchTrainer, trainerEnd, type TrainerProcess } from '../training/trainer-process';
 import type { WorkerMessage } from '../training/worker';
 import { createCellRun, experimentCells, type ExperimentRecord } from './store';

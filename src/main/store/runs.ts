@@ -63,10 +63,6 @@ function toRun(row: RunRow): Run {
   };
 }
 
-/** Statuses a run can train from: a new run, or one cut short (it resumes). */
-export const STARTABLE: readonly RunStatus[] = ['queued', 'interrupted', 'cancelled', 'failed'];
-export const RESUMABLE: readonly RunStatus[] = ['interrupted', 'cancelled', 'failed'];
-
 /**
  * "faces · iou · unet 64px · seed 1": the dataset, loss, model, input size (and mode, for
  * patches) and seed, then " (2)", " (3)"… when runs by that name exist already, so no two
