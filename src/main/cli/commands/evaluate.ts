@@ -6,8 +6,7 @@ import { getRun, resolveRunId } from '../../store/runs';
 import { evaluateRun } from '../../training/evaluate';
 import type { SplitName } from '../../training/data';
 import { printJson, UsageError, withContext, type Command } from '../command';
-import { table } from '../table';
-import { exitEvenIfHeld } from './train';
+import { exitEvenIfHeld, table } from '../helpers';
 
 const SPLITS: readonly SplitName[] = ['test', 'validation', 'train'];
 

@@ -8,7 +8,7 @@ import { ApiError } from '../../../shared/errors';
 import { createRun, getRun, markDeadRunsInterrupted } from '../../store/runs';
 import { trainRun } from '../../training/trainer';
 import { openContext, stopOnCtrlC, UsageError, type Command, type CommandArgs } from '../command';
-import { datasetIdOf, duration } from './runs';
+import { datasetIdOf, duration, exitEvenIfHeld } from '../helpers';
 
 /** Flags that set a TrainConfig field, and the field each sets. */
 const CONFIG_FLAGS = {
@@ -101,15 +101,6 @@ export const trainCommand: Command = {
     }
   },
 };
-
-/**
- * The threaded wasm backend leaves a MessagePort open that keeps Node running after the
- * work is done; exit shortly after the command returns (with its exit code) if nothing
- * else has ended the process by then. The timer itself holds nothing open.
- */
-export function exitEvenIfHeld(): void {
-  setTimeout(() => process.exit(), 500).unref();
-}
 
 function resumeId({ values }: CommandArgs): number {
   const given = [
