@@ -159,6 +159,15 @@ describe('Datasets view', () => {
     );
   });
 
+  it('says in Train that test images repeat train images', async () => {
+    const back = page.url();
+    await page.goto(`${app.url}#/train`);
+    const note = page.getByRole('form', { name: 'Training settings' }).getByTestId('duplicates');
+    await expect.poll(() => note.count()).toBe(1);
+    expect(await note.innerText()).toMatch(/^50 test images, 6 of them also in train/);
+    await page.goto(back);
+  });
+
   it('shows unlabelled tiles with their names and whole badges', async () => {
     const flat = mkdtempSync(join(tmpdir(), 'jaccard-photos-'));
     const train = join(FOLDER, 'train', 'images');
