@@ -163,7 +163,7 @@ describe('Datasets view', () => {
     const back = page.url();
     await page.goto(`${app.url}#/train`);
     const note = page.getByRole('form', { name: 'Training settings' }).getByTestId('duplicates');
-    await expect.poll(() => note.count()).toBe(1);
+    await note.waitFor();
     expect(await note.innerText()).toMatch(/^50 test images, 6 of them also in train/);
     await page.goto(back);
   });
@@ -179,7 +179,8 @@ describe('Datasets view', () => {
     const back = page.url();
     await page.goto(`${app.url}#/datasets/${report.dataset.id}`);
     const tiles = page.locator('ul[aria-label="Images"] li');
-    await expect.poll(() => tiles.count()).toBe(3);
+    await tiles.nth(2).waitFor();
+    expect(await tiles.count()).toBe(3);
     await visibleImagesLoaded(page.locator('ul[aria-label="Images"] img'));
     const fit = await tiles.evaluateAll((items) =>
       (items as unknown as ElementLike[]).map((li) => ({
