@@ -17,7 +17,7 @@ import { writeFileAtomic } from '../../files';
 import { planExperiment } from '../../experiment/plan';
 import { experimentReport } from '../../experiment/report';
 import { DEFAULT_PARALLEL, runExperiment, type RunnerEvent } from '../../experiment/runner';
-import { countCells } from '../../experiment/store';
+import { countCells } from '../../experiment/cells';
 import { summarizeGroups } from '../../experiment/summary';
 import { openContext, stopOnCtrlC, UsageError, type Command, type CommandArgs } from '../command';
 import { duration, table } from '../helpers';
