@@ -192,7 +192,7 @@ describe('Datasets view', () => {
       })),
     );
     for (const tile of fit) {
-      expect(tile.stem).toBeGreaterThan(30);
+      expect(tile.stem).toBeGreaterThan(100);
       expect(tile.cut).toEqual([]);
       expect(tile.badges).toEqual(expect.arrayContaining(['needs mask', 'unassigned']));
     }
