@@ -109,6 +109,8 @@ async function startNative(id: NativeId): Promise<void> {
   }
   // A variable specifier: the packages are optional and may have no types installed.
   const specifier: string = NATIVE_PACKAGES[id];
+  // TensorFlow's C++ INFO lines (oneDNN, CPU features) would land in every CLI's output.
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '1';
   try {
     await import(specifier);
   } catch (error) {
@@ -117,6 +119,25 @@ async function startNative(id: NativeId): Promise<void> {
   nativeLoaded = id;
   const tf = await loadTf();
   if (!(await tf.setBackend('tensorflow'))) throw new Error(`${specifier} did not start`);
+  // Which TensorFlow a run used, for its log: the C library's own version (2.9.1 when
+  // npm downloaded it; the wheel's when `npm run setup:tensorflow` built the addon).
+  if (!nativeVersionShown) {
+    nativeVersionShown = true;
+    process.stderr.write(`${nativeVersion()}\n`);
+  }
+}
+let nativeVersionShown = false;
+
+/**
+ * 'TensorFlow 2.21.0 (@tensorflow/tfjs-node 4.22.0)' once a native backend started in this
+ * process, else undefined.
+ */
+export function nativeVersion(): string | undefined {
+  if (!nativeLoaded) return undefined;
+  const specifier = NATIVE_PACKAGES[nativeLoaded];
+  const pkg = require(`${specifier}/package.json`) as { version: string };
+  const { binding } = require(specifier).backend() as { binding?: { TF_Version?: string } };
+  return `TensorFlow ${binding?.TF_Version ?? '?'} (${specifier} ${pkg.version})`;
 }
 
 async function startWasm(): Promise<void> {
