@@ -50,6 +50,21 @@ export interface PrelabelReport {
   skipped: { imageId: number; stem: string; reason: string }[];
 }
 
+/** What predicting a folder (or a dataset's images) into a folder did. */
+export interface PredictFolderReport {
+  runId: number;
+  /** The absolute folder written to. */
+  out: string;
+  images: number;
+  seconds: number;
+  imagesPerSecond: number;
+  /** The runtime that predicted, e.g. 'onnxruntime-cpu'. */
+  runtime: string;
+  threshold: number;
+  /** Files skipped, with why. */
+  problems: ImportProblem[];
+}
+
 /** Images to label or check next, the least certain pre-label first. */
 export interface LabelQueue {
   /** How uncertainty is measured, in words for the UI. */

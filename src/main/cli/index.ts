@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   datasets: async () => (await import('./commands/datasets')).datasetsCommand,
   train: async () => (await import('./commands/train')).trainCommand,
   evaluate: async () => (await import('./commands/evaluate')).evaluateCommand,
+  predict: async () => (await import('./commands/predict')).predictCommand,
   runs: async () => (await import('./commands/runs')).runsCommand,
   serve: async () => (await import('./commands/serve')).serveCommand,
   engine: async () => (await import('./commands/engine')).engineCommand,

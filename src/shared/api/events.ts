@@ -9,6 +9,7 @@ export interface ApiEvents {
   'run.updated': Run;
   'run.deleted': { id: number };
   'prelabel.progress': { datasetId: number; runId: number; done: number; total: number };
+  'predict.progress': { runId: number; done: number; total: number; file: string };
 }
 
 export type EventName = keyof ApiEvents;
@@ -19,4 +20,5 @@ export const EVENT_NAMES: readonly EventName[] = [
   'run.updated',
   'run.deleted',
   'prelabel.progress',
+  'predict.progress',
 ];

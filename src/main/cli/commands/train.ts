@@ -2,6 +2,7 @@
 // process (no engine needed) and records the run like the app does. Ctrl+C stops after
 // the current batch and leaves the run cancelled, resumable with --resume.
 import { trainConfigSchema } from '../../../shared/api/runs';
+import { describeInput } from '../../../shared/input';
 import type { EpochMetrics, Run, TrainProgress } from '../../../shared/domain';
 import { BACKEND_IDS, BACKEND_LABELS, LOSS_IDS, MODEL_IDS } from '../../../shared/ids';
 import { createRun, defaultRunName, getRun, markDeadRunsInterrupted } from '../../store/runs';
@@ -24,8 +25,10 @@ const CONFIG_FLAGS = {
   filters: 'baseFilters',
   depth: 'depth',
   backend: 'backend',
+  parent: 'parentRunId',
 } as const;
 const NUMERIC = new Set([
+  'parent',
   'size',
   'epochs',
   'batch',
@@ -65,6 +68,19 @@ export const trainCommand: Command = {
     },
     filters: { type: 'string', description: 'filters of the first level (default 16)' },
     depth: { type: 'string', description: 'resolution levels (default 4)' },
+    input: {
+      type: 'string',
+      description:
+        'resize: the whole image resized to --size, aspect kept (default); patches: --size crops',
+    },
+    scale: {
+      type: 'string',
+      description: 'with --input patches: the image scaled by this first, e.g. 0.5 (default 1)',
+    },
+    parent: {
+      type: 'string',
+      description: "train again from this finished run's weights (same model, filters, depth)",
+    },
     'no-augment': { type: 'boolean', description: 'no flips, rotations or brightness changes' },
     'no-batchnorm': { type: 'boolean', description: 'no batch normalisation' },
     backend: {
@@ -115,6 +131,8 @@ function resumeId({ values }: CommandArgs): number {
   const given = [
     'dataset',
     'name',
+    'input',
+    'scale',
     'no-augment',
     'no-batchnorm',
     ...Object.keys(CONFIG_FLAGS),
@@ -139,13 +157,28 @@ function newRun(ctx: ReturnType<typeof openContext>, { values }: CommandArgs): R
     if (value === undefined) continue;
     input[field] = NUMERIC.has(flag) ? Number(value) : value;
   }
+  if (values.input !== undefined) {
+    if (values.input === 'patches') {
+      input.input = {
+        mode: 'patches',
+        scale: values.scale === undefined ? 1 : Number(values.scale),
+      };
+    } else if (values.input === 'resize') input.input = { mode: 'resize' };
+    else throw new UsageError(`--input: use resize or patches, not "${String(values.input)}".`);
+  }
+  if (values.scale !== undefined && values.input !== 'patches') {
+    throw new UsageError('--scale goes with --input patches.');
+  }
   if (values['no-augment']) input.augment = false;
   if (values['no-batchnorm']) input.batchNorm = false;
   const parsed = trainConfigSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const field = String(issue.path[0]);
-    const flag = Object.entries(CONFIG_FLAGS).find(([, f]) => f === field)?.[0] ?? field;
+    const flag =
+      field === 'input'
+        ? 'scale'
+        : (Object.entries(CONFIG_FLAGS).find(([, f]) => f === field)?.[0] ?? field);
     throw new UsageError(`--${flag}: ${issue.message}`);
   }
   const config = parsed.data;
@@ -180,8 +213,10 @@ function textOutput(run: Run): Output {
   const c = run.config;
   const tty = process.stderr.isTTY;
   process.stdout.write(
-    `Run ${run.id} "${run.name}" on ${run.datasetName}: ${c.model}, ${c.loss} loss, ${c.size}px, ` +
-      `${c.epochs} epochs, batch ${c.batchSize}, lr ${c.learningRate}, seed ${c.seed}\n`,
+    `Run ${run.id} "${run.name}" on ${run.datasetName}: ${c.model}, ${c.loss} loss, ` +
+      `${describeInput(c.input, c.size)}, ${c.epochs} epochs, batch ${c.batchSize}, ` +
+      `lr ${c.learningRate}, seed ${c.seed}` +
+      `${c.parentRunId === undefined ? '' : `, from run ${c.parentRunId}`}\n`,
   );
   let backendShown = false;
   return {
