@@ -15,6 +15,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   train: async () => (await import('./commands/train')).trainCommand,
   evaluate: async () => (await import('./commands/evaluate')).evaluateCommand,
   predict: async () => (await import('./commands/predict')).predictCommand,
+  prelabel: async () => (await import('./commands/prelabel')).prelabelCommand,
+  masks: async () => (await import('./commands/masks')).masksCommand,
   runs: async () => (await import('./commands/runs')).runsCommand,
   serve: async () => (await import('./commands/serve')).serveCommand,
   engine: async () => (await import('./commands/engine')).engineCommand,
