@@ -249,26 +249,48 @@ function decodePath(text: string): string {
   }
 }
 
+/** Buffer's decoder: 47 MB of mask in ~0.1 s, where atob takes seconds on the one thread. */
+const fromBase64 = (b64: string): Uint8Array => Buffer.from(b64, 'base64');
+
 function parseBody(text: string): unknown {
   try {
-    return text ? decodeWire(text) : {};
+    return text ? decodeWire(text, fromBase64) : {};
   } catch {
     throw new HttpError(400, 'invalid', 'The request body is not JSON.');
   }
 }
 
+/**
+ * Reads a request body of at most MAX_BODY. A larger one is answered 413 naming the
+ * limit: at once when its content-length says so, else once it has been read to the end
+ * and thrown away (a client still sending would miss a reply sent earlier and see a
+ * reset); one that goes on past four times the limit is cut off.
+ */
 function readBody(req: IncomingMessage): Promise<string> {
+  const tooLarge = () =>
+    new HttpError(
+      413,
+      'invalid',
+      `The request is larger than the ${MAX_BODY >> 20} MiB limit; a mask this large cannot be saved.`,
+    );
+  if (Number(req.headers['content-length']) > MAX_BODY) {
+    req.resume();
+    return Promise.reject(tooLarge());
+  }
   return new Promise((done, failed) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY) {
-        failed(new HttpError(413, 'invalid', `Request larger than ${MAX_BODY >> 20} MiB.`));
-        req.destroy();
-      } else chunks.push(chunk);
+      if (size <= MAX_BODY) chunks.push(chunk);
+      else {
+        chunks.length = 0;
+        if (size > 4 * MAX_BODY) req.destroy();
+      }
     });
-    req.on('end', () => done(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () =>
+      size > MAX_BODY ? failed(tooLarge()) : done(Buffer.concat(chunks).toString('utf8')),
+    );
     req.on('error', failed);
   });
 }

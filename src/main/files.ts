@@ -7,7 +7,19 @@
 // Names are content addresses: writing the same content twice lands on the same file,
 // which is what lets an import that died midway be redone without duplicating files.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import {
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ApiError } from '../shared/errors';
 import { isProcessAlive } from './process-alive';
@@ -59,7 +71,75 @@ export async function storeContent(
   const abs = absolutePath(dataDir, file);
   const existing = await stat(abs).catch(() => null);
   if (existing?.size !== bytes.byteLength) await writeFileAtomic(abs, bytes);
+  // A reused file gets a fresh time, so garbage collection (gc.ts) sees it as this
+  // writer's and leaves it until the writer's rows are in.
+  else await utimes(abs, new Date(), new Date()).catch(() => undefined);
   return file;
+}
+
+/** The largest file an import reads: far beyond any real image, short of exhausting memory. */
+export const MAX_SOURCE_BYTES = 512 * 1024 * 1024;
+
+/** Why a user's file was not read, in words for a report. */
+export class UnreadableFile extends Error {
+  override name = 'UnreadableFile';
+}
+
+/**
+ * Reads a user's file only when it is a regular file (after links) of at most maxBytes.
+ * Checked before opening, since opening a FIFO blocks until a writer comes, and again on
+ * the open handle (non-blocking), in case the name was swapped for something else
+ * between; so a pipe, a device or a link to /dev/zero is refused, never read.
+ */
+export async function readRegularFile(
+  path: string,
+  maxBytes = MAX_SOURCE_BYTES,
+): Promise<Uint8Array> {
+  const check = (info: { isFile(): boolean; size: number }) => {
+    if (!info.isFile()) throw new UnreadableFile('it is not a regular file');
+    if (info.size > maxBytes) {
+      throw new UnreadableFile(
+        `it is ${formatBytes(info.size)}, over the ${formatBytes(maxBytes)} limit`,
+      );
+    }
+  };
+  let handle;
+  try {
+    check(await stat(path));
+    handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (error) {
+    if (error instanceof UnreadableFile) throw error;
+    throw new UnreadableFile(`cannot read the file (${fsReason(error)})`);
+  }
+  try {
+    const info = await handle.stat();
+    check(info);
+    const bytes = new Uint8Array(info.size);
+    let at = 0;
+    while (at < bytes.length) {
+      const { bytesRead } = await handle.read(bytes, at, bytes.length - at, at);
+      if (bytesRead === 0) break;
+      at += bytesRead;
+    }
+    return at === bytes.length ? bytes : bytes.subarray(0, at);
+  } catch (error) {
+    if (error instanceof UnreadableFile) throw error;
+    throw new UnreadableFile(`cannot read the file (${fsReason(error)})`);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Bytes for people, in binary units as limits are set: 512 MiB, 1.5 GiB. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${Number(value.toPrecision(3))} ${units[unit]}`;
 }
 
 /**
@@ -149,4 +229,81 @@ export function withStoreErrors<T>(db: Db, write: () => T): T {
     }
     throw error;
   }
+}
+
+export interface ExportFile {
+  /** Relative to the export folder, with forward slashes (`train/1.png`). */
+  name: string;
+  bytes: Uint8Array;
+}
+
+/**
+ * Writes files into a folder of the user's, the one way every export does. A file there
+ * with the same bytes is left as it is; one with other bytes is a clash, and clashes
+ * refuse the whole export before anything is written, unless `overwrite`. Links are never
+ * written through: an existing link at a file's name is a clash, and with `overwrite` the
+ * link itself is replaced (the rename of writeFileAtomic), never its target; a link or
+ * file where a subfolder goes is always a clash. Each file goes to a temp name first.
+ */
+export async function exportToFolder(
+  folder: string,
+  files: readonly ExportFile[],
+  options: { overwrite?: boolean } = {},
+): Promise<{ folder: string; written: number }> {
+  const target = resolve(folder);
+  const clashes: string[] = [];
+  const writes: { path: string; bytes: Uint8Array }[] = [];
+  const checkedDirs = new Map<string, string | null>();
+  for (const { name, bytes } of files) {
+    const parts = name.split('/');
+    let blocked: string | null = null;
+    for (let i = 1; i < parts.length && !blocked; i++) {
+      const dir = parts.slice(0, i).join('/');
+      if (!checkedDirs.has(dir)) {
+        const info = await lstat(join(target, dir)).catch(() => null);
+        checkedDirs.set(
+          dir,
+          !info || info.isDirectory() ? null : info.isSymbolicLink() ? 'a link' : 'a file',
+        );
+      }
+      const what = checkedDirs.get(dir);
+      if (what) blocked = `${dir}/ (${what}, not a folder)`;
+    }
+    if (blocked) {
+      clashes.push(blocked);
+      continue;
+    }
+    const path = join(target, ...parts);
+    const info = await lstat(path).catch(() => null);
+    if (!info) writes.push({ path, bytes });
+    else if (info.isDirectory()) clashes.push(`${name} (a folder)`);
+    else if (info.isSymbolicLink()) {
+      if (options.overwrite) writes.push({ path, bytes });
+      else clashes.push(`${name} (a link)`);
+    } else if (!(await sameBytes(path, bytes))) {
+      if (options.overwrite) writes.push({ path, bytes });
+      else clashes.push(name);
+    }
+  }
+  if (clashes.length > 0) {
+    const shown = clashes.slice(0, 5).join(', ') + (clashes.length > 5 ? ', …' : '');
+    const hint = clashes.some((c) => c.endsWith('not a folder)') || c.endsWith('(a folder)'))
+      ? 'Export into another folder.'
+      : 'Export into an empty folder, move those files away first, or overwrite them.';
+    throw new ApiError(
+      'conflict',
+      `${clashes.length} file(s) in ${target} would be replaced and were left as they are ` +
+        `(${shown}). Nothing was written. ${hint}`,
+    );
+  }
+  await mkdir(target, { recursive: true }).catch((error: unknown) => {
+    throw ioError('create', target, error);
+  });
+  for (const { path, bytes } of writes) await writeFileAtomic(path, bytes);
+  return { folder: target, written: writes.length };
+}
+
+async function sameBytes(path: string, bytes: Uint8Array): Promise<boolean> {
+  const existing = await readFile(path).catch(() => null);
+  return existing !== null && existing.equals(bytes);
 }

@@ -1,3 +1,4 @@
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -20,3 +21,20 @@ export function defaultDataDir(): string {
 }
 
 export const DATABASE_FILE = 'jaccard.db';
+
+/**
+ * Creates the data folder readable by its owner only (0700): it holds the user's images
+ * and masks, which the bridge's token guards over HTTP, and other local users must not
+ * read them off the disk instead. An existing folder is tightened too when it is ours and
+ * is a data folder already (made world-readable by an earlier version) or empty. (Windows ignores these modes; its
+ * profile folders are private already.)
+ */
+export function ensureDataDir(dataDir: string): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const info = statSync(dataDir);
+  const ours = typeof process.getuid !== 'function' || info.uid === process.getuid();
+  const ownData = existsSync(join(dataDir, DATABASE_FILE)) || readdirSync(dataDir).length === 0;
+  if ((info.mode & 0o077) !== 0 && ours && ownData) {
+    chmodSync(dataDir, 0o700);
+  }
+}

@@ -12,14 +12,22 @@ export function encodeWire(value: unknown): string {
   });
 }
 
-export function decodeWire(text: string): unknown {
+/** `fromBase64`: Node passes Buffer's decoder, some 30 times faster than atob's. */
+export function decodeWire(text: string, fromBase64 = decodeBase64): unknown {
   return JSON.parse(text, (_key, v: unknown) => {
     if (v && typeof v === 'object' && BYTES in v) {
-      const b64 = (v as Record<string, string>)[BYTES]!;
-      return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      return fromBase64((v as Record<string, string>)[BYTES]!);
     }
     return v;
   });
+}
+
+/** A plain loop: Uint8Array.from(atob(...), mapper) took 11 s and 1.5 GB for 47 MB. */
+function decodeBase64(b64: string): Uint8Array {
+  const binary = atob(b64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
 }
 
 function toBase64(bytes: Uint8Array): string {

@@ -2,6 +2,7 @@
 import { ApiError } from '../../shared/errors';
 import { createContext, type AppContext } from '../context';
 import { fsReason } from '../files';
+import { ensureDataDir } from '../paths';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -34,6 +35,7 @@ export class UsageError extends Error {
 /** Opens the store of a data folder, with a clear error when the folder is unusable. */
 export function openContext(dataDir: string): AppContext {
   try {
+    ensureDataDir(dataDir);
     return createContext(dataDir);
   } catch (error) {
     const code = (error as { code?: unknown } | null)?.code;

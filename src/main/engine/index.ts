@@ -3,7 +3,9 @@
 // Electron spawns it (`jaccard engine --ipc`) and relays its window's calls to it.
 import { startBridge, type Bridge } from '../bridge';
 import { createContext, type AppContext } from '../context';
-import { sweepStaleTempFiles } from '../files';
+import { formatBytes } from '../files';
+import { collectGarbage } from '../gc';
+import { ensureDataDir } from '../paths';
 import { runManager, type RunManager } from '../training/run-manager';
 import { lockDataDir } from './lock';
 
@@ -26,14 +28,25 @@ export interface Engine {
 }
 
 export async function startEngine(options: EngineOptions): Promise<Engine> {
+  ensureDataDir(options.dataDir);
   const lock = lockDataDir(options.dataDir);
   let ctx: AppContext | undefined;
   let runs: RunManager | undefined;
   try {
     ctx = createContext(options.dataDir, { nativeDialogs: options.nativeDialogs ?? false });
+    const store = ctx;
     // Housekeeping in the background: a big data folder must not delay the window.
-    sweepStaleTempFiles(options.dataDir).catch((error: unknown) =>
-      console.error('[engine] could not sweep stale temp files:', error),
+    collectGarbage(ctx).then(
+      ({ files, bytes, tempFiles }) => {
+        if (files + tempFiles > 0) {
+          console.error(
+            `[engine] removed ${files + tempFiles} unreferenced files (${formatBytes(bytes)})`,
+          );
+        }
+      },
+      (error: unknown) => {
+        if (store.db.open) console.error('[engine] garbage collection failed:', error);
+      },
     );
     // Started now, not on the first runs call: it settles runs a crash left 'running'
     // and resumes the queue the last session left.

@@ -1,11 +1,9 @@
 // Writes a dataset's current masks out as STEM.png (8-bit, 0/255), the form the importer
 // reads back. Stems repeat across splits (train/1.png and test/1.png), so a dataset with
 // more than one split gets one subfolder per split.
-import { mkdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { ApiError } from '../../shared/errors';
+import { readFile } from 'node:fs/promises';
 import type { AppContext } from '../context';
-import { absolutePath, ioError, writeFileAtomic } from '../files';
+import { absolutePath, exportToFolder, ioError, type ExportFile } from '../files';
 import { getDataset } from '../store/datasets';
 import { listStoredImages } from '../store/images';
 
@@ -13,37 +11,20 @@ export async function exportMasks(
   ctx: AppContext,
   datasetId: number,
   folder: string,
+  options: { overwrite?: boolean } = {},
 ): Promise<{ folder: string; count: number }> {
-  const target = resolve(folder);
   const dataset = getDataset(ctx.db, datasetId);
   const bySplit = Object.values(dataset.splits).filter((n) => n > 0).length > 1;
   const masked = listStoredImages(ctx.db, datasetId).filter((image) => image.maskFile);
 
-  const writes: { path: string; bytes: Uint8Array }[] = [];
-  const clashes: string[] = [];
+  const files: ExportFile[] = [];
   for (const image of masked) {
-    const name = bySplit ? `${image.split}/${image.stem}.png` : `${image.stem}.png`;
-    const path = join(target, name);
     const source = absolutePath(ctx.dataDir, image.maskFile!);
     const bytes = await readFile(source).catch((error: unknown) => {
       throw ioError('read', source, error);
     });
-    const existing = await readFile(path).catch(() => null);
-    if (existing === null) writes.push({ path, bytes });
-    else if (!existing.equals(bytes)) clashes.push(name);
+    files.push({ name: bySplit ? `${image.split}/${image.stem}.png` : `${image.stem}.png`, bytes });
   }
-  // Checked before anything is written, so a refused export leaves the folder as it was.
-  if (clashes.length > 0) {
-    const shown = clashes.slice(0, 5).join(', ') + (clashes.length > 5 ? ', …' : '');
-    throw new ApiError(
-      'conflict',
-      `${clashes.length} file(s) in ${target} differ from the masks and were not overwritten ` +
-        `(${shown}). Export into an empty folder, or move those files away first.`,
-    );
-  }
-  await mkdir(target, { recursive: true }).catch((error: unknown) => {
-    throw ioError('create', target, error);
-  });
-  for (const { path, bytes } of writes) await writeFileAtomic(path, bytes);
+  const { folder: target } = await exportToFolder(folder, files, options);
   return { folder: target, count: masked.length };
 }

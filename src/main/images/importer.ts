@@ -1,14 +1,24 @@
 // Folder import: everything is decoded, checked and copied into the data folder first,
 // then all rows go in with one transaction. A crash before the commit leaves no rows,
-// only content-addressed files that the next import of the same folder reuses.
-import { readFile, stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+// only content-addressed files that the next import of the same folder reuses (and that
+// garbage collection removes if none does).
+import { stat } from 'node:fs/promises';
+import { availableParallelism, totalmem } from 'node:os';
 import { basename, resolve } from 'node:path';
 import type { ImportProblem, ImportReport } from '../../shared/domain';
 import { ApiError } from '../../shared/errors';
 import type { Split } from '../../shared/ids';
 import type { AppContext } from '../context';
-import { fsReason, sha256, storeContent, sweepStaleTempFiles, withStoreErrors } from '../files';
+import {
+  fsReason,
+  readRegularFile,
+  sha256,
+  storeContent,
+  sweepStaleTempFiles,
+  UnreadableFile,
+  withStoreErrors,
+} from '../files';
+import { registerWriter } from '../gc';
 import { writeTransaction } from '../store/database';
 import { createDataset, findDatasetId, getDataset } from '../store/datasets';
 import {
@@ -19,9 +29,9 @@ import {
   type NewImage,
 } from '../store/images';
 import { insertMask } from '../store/masks';
-import { DecodeError, decodeImage, displayCopy } from './decode';
+import { DecodeError, decodedSize, decodeImage, describeScaling, displayCopy } from './decode';
 import { scanFolder, type Candidate } from './layout';
-import { encodeMask, foregroundFraction, normalizeMask } from './mask';
+import { encodeMask, readMask } from './mask';
 
 export interface ImportOptions {
   folder: string;
@@ -29,6 +39,18 @@ export interface ImportOptions {
   datasetId?: number;
   /** ...or into the dataset of this name, created if there is none (default: folder name). */
   name?: string;
+  /** Bytes that decoding may hold at once (default: decodeBudget()). */
+  memoryBudget?: number;
+}
+
+/**
+ * What decoding may hold at once: an eighth of the machine's memory, within 512 MiB and
+ * 2 GiB. Decoders run as many as fit (and at most one per core); an image larger than
+ * the whole budget decodes alone. A 16000x16000 PNG decodes to 768 MB however small
+ * its file, so counting cores alone let a 16-core machine hold 12 GB.
+ */
+export function decodeBudget(): number {
+  return Math.min(2 * 1024 ** 3, Math.max(512 * 1024 ** 2, Math.floor(totalmem() / 8)));
 }
 
 interface Prepared {
@@ -65,56 +87,72 @@ export async function importFolder(ctx: AppContext, options: ImportOptions): Pro
   // A killed import's half-written files would otherwise stay forever; its complete
   // ones are content-addressed and get reused below.
   await sweepStaleTempFiles(ctx.dataDir);
-  let done = 0;
-  const total = plan.candidates.length;
-  const prepared = await mapLimit(plan.candidates, availableParallelism(), async (candidate) => {
-    const result = await prepare(ctx.dataDir, candidate);
-    done += 1;
-    // A dataset that is created by this import has no id until the commit: 0 until then.
-    ctx.events.emit('import.progress', {
-      datasetId: datasetId ?? 0,
-      done,
-      total,
-      file: candidate.imageName,
+  // Until the rows are in, the files this import stores are referenced by nothing.
+  const unregister = await registerWriter(ctx.dataDir);
+  try {
+    let done = 0;
+    const total = plan.candidates.length;
+    const gate = new MemoryGate(options.memoryBudget ?? decodeBudget());
+    const prepared = await mapLimit(plan.candidates, availableParallelism(), async (candidate) => {
+      const result = await prepare(ctx.dataDir, candidate, gate);
+      done += 1;
+      // A dataset that is created by this import has no id until the commit: 0 until then.
+      ctx.events.emit('import.progress', {
+        datasetId: datasetId ?? 0,
+        done,
+        total,
+        file: candidate.imageName,
+      });
+      return result;
     });
-    return result;
-  });
-
-  const existing: ImageKeys =
-    datasetId === null ? { stems: new Map(), hashes: new Map() } : imageKeys(ctx.db, datasetId);
-  const problems = [...plan.problems];
-  const accepted: Prepared[] = [];
-  for (const item of prepared) {
-    problems.push(...item.problems);
-    const { image, candidate } = item;
-    if (!image) continue;
-    const check = checkDuplicate(image, existing);
-    if (check) problems.push({ file: candidate.imageName, reason: check.reason });
-    if (check?.skip) continue;
-    addImageKey(existing, image.split, image.stem, image.sha256, image.originalName);
-    accepted.push(item);
+    const committed = commit(ctx, datasetId, name, prepared);
+    const splits: Record<Split, number> = { train: 0, test: 0, unassigned: 0 };
+    for (const { image } of committed.accepted) splits[image!.split] += 1;
+    return {
+      dataset: getDataset(ctx.db, committed.id),
+      images: committed.accepted.length,
+      masks: committed.accepted.filter((a) => a.mask).length,
+      splits,
+      problems: [...plan.problems, ...committed.problems],
+    };
+  } finally {
+    await unregister();
   }
+}
 
-  const id = withStoreErrors(ctx.db, () =>
+/**
+ * Inserts the prepared images in one transaction. Duplicates are checked inside it, under
+ * the write lock: another import of the same files (the CLI and the app at once) may
+ * have committed since this one started, and its rows must count as duplicates, not
+ * fail the insert on the UNIQUE constraint.
+ */
+function commit(
+  ctx: AppContext,
+  datasetId: number | null,
+  name: string,
+  prepared: Prepared[],
+): { id: number; accepted: Prepared[]; problems: ImportProblem[] } {
+  return withStoreErrors(ctx.db, () =>
     writeTransaction(ctx.db, () => {
-      const target = datasetId ?? createDataset(ctx.db, name).id;
-      for (const { image, mask } of accepted) {
-        const imageId = insertImage(ctx.db, target, image!);
+      const id = datasetId ?? findDatasetId(ctx.db, name) ?? createDataset(ctx.db, name).id;
+      const existing: ImageKeys = imageKeys(ctx.db, id);
+      const problems: ImportProblem[] = [];
+      const accepted: Prepared[] = [];
+      for (const item of prepared) {
+        problems.push(...item.problems);
+        const { image, mask, candidate } = item;
+        if (!image) continue;
+        const check = checkDuplicate(image, existing);
+        if (check) problems.push({ file: candidate.imageName, reason: check.reason });
+        if (check?.skip) continue;
+        addImageKey(existing, image.split, image.stem, image.sha256, image.originalName);
+        const imageId = insertImage(ctx.db, id, image);
         if (mask) insertMask(ctx.db, { imageId, ...mask, source: 'import' });
+        accepted.push(item);
       }
-      return target;
+      return { id, accepted, problems };
     }),
   );
-
-  const splits: Record<Split, number> = { train: 0, test: 0, unassigned: 0 };
-  for (const { image } of accepted) splits[image!.split] += 1;
-  return {
-    dataset: getDataset(ctx.db, id),
-    images: accepted.length,
-    masks: accepted.filter((a) => a.mask).length,
-    splits,
-    problems,
-  };
 }
 
 /** A duplicate within a split is skipped; the same file in another split is flagged. */
@@ -149,61 +187,93 @@ function checkDuplicate(
 
 /**
  * Reads, decodes and stores one image and its mask. Problems with the user's files are
- * reported; failing to write the data folder throws, since nothing else would succeed.
+ * reported, and so is every file imported otherwise than as it was (values rescaled, a
+ * mask read by its alpha) or that holds nothing (an empty or full mask, a flat image);
+ * failing to write the data folder throws, since nothing else would succeed.
  */
-async function prepare(dataDir: string, candidate: Candidate): Promise<Prepared> {
+async function prepare(dataDir: string, candidate: Candidate, gate: MemoryGate): Promise<Prepared> {
   const result: Prepared = { candidate, image: null, mask: null, problems: [] };
   const problem = (file: string, reason: string) => result.problems.push({ file, reason });
 
   const bytes = await readSource(candidate.image, candidate.imageName, 'image', problem);
   if (!bytes) return result;
-  let decoded;
-  try {
-    decoded = await decodeImage(bytes);
-  } catch (error) {
-    if (!(error instanceof DecodeError)) throw error;
-    const andMask = candidate.mask ? ' (so its mask was not imported either)' : '';
-    problem(candidate.imageName, `image skipped: ${error.message}${andMask}`);
-    return result;
-  }
-  const hash = sha256(bytes);
-  const copy = await displayCopy(bytes, decoded);
-  result.image = {
-    stem: candidate.stem,
-    split: candidate.split,
-    file: await storeContent(dataDir, 'images', copy.bytes, copy.ext, hash),
-    originalName: candidate.imageName,
-    width: decoded.width,
-    height: decoded.height,
-    sha256: hash,
-  };
-
-  if (candidate.mask && candidate.maskName) {
-    const maskBytes = await readSource(candidate.mask, candidate.maskName, 'mask', problem);
-    if (!maskBytes) return result;
-    let mask;
+  const size = await gate.run(bytes.length + (await decodedSize(bytes)), async () => {
+    let decoded;
     try {
-      mask = normalizeMask(await decodeImage(maskBytes));
+      decoded = await decodeImage(bytes);
     } catch (error) {
       if (!(error instanceof DecodeError)) throw error;
-      problem(candidate.maskName, `mask skipped: ${error.message}`);
-      return result;
+      const andMask = candidate.mask ? ' (so its mask was not imported either)' : '';
+      problem(candidate.imageName, `image skipped: ${error.message}${andMask}`);
+      return null;
     }
-    if (mask.width !== decoded.width || mask.height !== decoded.height) {
+    if (decoded.scaled) {
+      problem(candidate.imageName, `imported as 8-bit: its ${describeScaling(decoded.scaled)}`);
+    } else if (isFlat(decoded.data)) {
+      problem(candidate.imageName, 'imported, but every pixel has the same value');
+    }
+    const hash = sha256(bytes);
+    const copy = await displayCopy(bytes, decoded);
+    const { width, height } = decoded;
+    result.image = {
+      stem: candidate.stem,
+      split: candidate.split,
+      file: await storeContent(dataDir, 'images', copy.bytes, copy.ext, hash),
+      originalName: candidate.imageName,
+      width,
+      height,
+      sha256: hash,
+    };
+    return { width, height };
+  });
+  if (!size || !candidate.mask || !candidate.maskName) return result;
+  const maskName = candidate.maskName;
+  const maskBytes = await readSource(candidate.mask, maskName, 'mask', problem);
+  if (!maskBytes) return result;
+  // The decoded samples, plus the two one-byte readings normalizeMask keeps.
+  const cost = maskBytes.length + (await decodedSize(maskBytes)) + 2 * size.width * size.height;
+  result.mask = await gate.run(cost, async () => {
+    let read;
+    try {
+      read = await readMask(maskBytes);
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error;
+      problem(maskName, `mask skipped: ${error.message}`);
+      return null;
+    }
+    const { mask, byAlpha, foreground } = read;
+    if (mask.width !== size.width || mask.height !== size.height) {
       problem(
-        candidate.maskName,
+        maskName,
         `mask skipped: it is ${mask.width}x${mask.height} but its image is ` +
-          `${decoded.width}x${decoded.height}`,
+          `${size.width}x${size.height}`,
       );
-      return result;
+      return null;
+    }
+    if (byAlpha) {
+      problem(
+        maskName,
+        'mask read by its alpha channel: every visible pixel has the same colour, so ' +
+          'opaque is foreground and transparent background',
+      );
+    }
+    if (foreground === 0) {
+      problem(maskName, 'imported, but the mask is empty: no foreground pixels');
+    } else if (foreground === 1) {
+      problem(maskName, 'imported, but the mask is all foreground');
     }
     const png = await encodeMask(mask);
-    result.mask = {
+    return {
       file: await storeContent(dataDir, 'masks', png, 'png'),
-      foreground: foregroundFraction(mask.data),
+      foreground,
     };
-  }
+  });
   return result;
+}
+
+function isFlat(data: Uint8Array): boolean {
+  for (let i = 1; i < data.length; i++) if (data[i] !== data[0]) return false;
+  return true;
 }
 
 async function readSource(
@@ -213,10 +283,54 @@ async function readSource(
   problem: (file: string, reason: string) => void,
 ): Promise<Uint8Array | null> {
   try {
-    return await readFile(path);
+    return await readRegularFile(path);
   } catch (error) {
-    problem(name, `${kind} skipped: cannot read the file (${fsReason(error)})`);
+    if (!(error instanceof UnreadableFile)) throw error;
+    problem(name, `${kind} skipped: ${error.message}`);
     return null;
+  }
+}
+
+/**
+ * Admits work by the memory it will hold: entries wait while the budget is taken, except
+ * that one always runs when nothing else does, however large (so nothing waits forever).
+ * Waiters enter in order, so a large one is not starved by a stream of small ones.
+ */
+export class MemoryGate {
+  private used = 0;
+  private readonly queue: { bytes: number; admit: () => void }[] = [];
+  peak = 0;
+
+  constructor(readonly budget: number) {}
+
+  /** Runs fn once `bytes` fit, and frees them when it settles. */
+  async run<T>(bytes: number, fn: () => Promise<T>): Promise<T> {
+    if (this.queue.length > 0 || !this.fits(bytes)) {
+      await new Promise<void>((admit) => this.queue.push({ bytes, admit }));
+    } else this.take(bytes);
+    try {
+      return await fn();
+    } finally {
+      this.used -= bytes;
+      this.admitWaiting();
+    }
+  }
+
+  private fits(bytes: number): boolean {
+    return this.used === 0 || this.used + bytes <= this.budget;
+  }
+
+  private take(bytes: number): void {
+    this.used += bytes;
+    this.peak = Math.max(this.peak, this.used);
+  }
+
+  private admitWaiting(): void {
+    while (this.queue.length > 0 && this.fits(this.queue[0]!.bytes)) {
+      const next = this.queue.shift()!;
+      this.take(next.bytes);
+      next.admit();
+    }
   }
 }
 

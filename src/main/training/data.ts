@@ -11,6 +11,7 @@ import { decodeImage } from '../images/decode';
 import { decodeMask } from '../images/mask';
 import type { RawImage } from '../images/raw';
 import type { InputMode } from '../../shared/input';
+import { UNASSIGNED_TRAIN, UNASSIGNED_VALIDATION } from '../../shared/splits';
 import { windowStarts } from '../predict/geometry';
 import { resizeRaw, scaledSize, toRgb, toSquare, toUnit } from '../predict/view';
 import type { Db } from '../store/database';
@@ -68,10 +69,6 @@ export function maskedImages(db: Db, datasetId: number): SampleRef[] {
       : [],
   );
 }
-
-/** Fraction of 'unassigned' images that go to train / validation (the rest is test). */
-const UNASSIGNED_TRAIN = 0.7;
-const UNASSIGNED_VALIDATION = 0.1;
 
 /**
  * Stored 'train' images minus a seeded validationFraction are train, the rest of them

@@ -1,7 +1,9 @@
 // Starting points for the Train view's form. A preset fills the schedule and network
-// fields; the dataset, loss and backend stay as the user picked them.
+// fields, and the input mode that suits the dataset's image sizes; the dataset, loss and
+// backend stay as the user picked them.
 import { trainConfigSchema } from '../../shared/api/runs';
 import type { TrainConfig } from '../../shared/domain';
+import type { InputMode } from '../../shared/input';
 
 export type PresetId = 'quick' | 'standard' | 'paper';
 
@@ -88,4 +90,33 @@ export function getPreset(id: PresetId): Preset {
 /** The preset whose fields the config carries unchanged, if any. */
 export function matchPreset(config: PresetFields): PresetId | null {
   return PRESETS.find((p) => PRESET_KEYS.every((k) => p.fields[k] === config[k]))?.id ?? null;
+}
+
+/** Patch scales the Train view offers: 1:1, 1:2, 1:4. */
+export const PATCH_SCALES = [1, 1 / 2, 1 / 4] as const;
+
+/**
+ * Resizing an image this many times larger than the model's square throws away the detail
+ * that decides IoU at the boundary; past it, patches at (or near) full resolution do better.
+ */
+const RESIZE_LIMIT = 3;
+/** A patch should still see a fair share of the scaled image: at most this many sides across. */
+const PATCHES_ACROSS = 8;
+
+/** The median of the images' longer sides: what "the dataset's image size" means here. */
+export function typicalSide(sizes: readonly { width: number; height: number }[]): number | null {
+  if (sizes.length === 0) return null;
+  const sides = sizes.map((s) => Math.max(s.width, s.height)).sort((a, b) => a - b);
+  return sides[Math.floor(sides.length / 2)]!;
+}
+
+/**
+ * What the network should see of images whose longer side is typically `side` px, at a
+ * model size of `size` px: the whole image resized while that keeps most of its detail,
+ * else patches at the finest scale that still leaves a patch some context.
+ */
+export function suggestInput(size: number, side: number | null): InputMode {
+  if (side === null || side <= RESIZE_LIMIT * size) return { mode: 'resize' };
+  const scale = PATCH_SCALES.find((s) => side * s <= PATCHES_ACROSS * size) ?? PATCH_SCALES.at(-1)!;
+  return { mode: 'patches', scale };
 }

@@ -3,6 +3,7 @@
 import type { ImportReport } from '../../../shared/domain';
 import { importFolder } from '../../images/importer';
 import { printJson, UsageError, withContext, type Command } from '../command';
+import { printable } from '../table';
 
 export const importCommand: Command = {
   usage: 'import <folder> [--name <dataset> | --dataset <id>]',
@@ -62,7 +63,7 @@ function summary(report: ImportReport): string {
     .filter(([, n]) => n > 0)
     .map(([split, n]) => `${split} ${n}`);
   const lines = [
-    `Imported ${report.images} images (${report.masks} with masks) into "${dataset.name}" ` +
+    `Imported ${report.images} images (${report.masks} with masks) into "${printable(dataset.name)}" ` +
       `(dataset ${dataset.id})${parts.length ? `: ${parts.join(', ')}` : ''}.`,
     `The dataset has ${dataset.imageCount} images, ${dataset.maskedCount} with masks` +
       (dataset.foreground === null
@@ -71,7 +72,9 @@ function summary(report: ImportReport): string {
   ];
   if (report.problems.length) {
     lines.push('', `${report.problems.length} problem(s):`);
-    for (const { file, reason } of report.problems) lines.push(`  ${file}: ${reason}`);
+    for (const { file, reason } of report.problems) {
+      lines.push(`  ${printable(file)}: ${printable(reason)}`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

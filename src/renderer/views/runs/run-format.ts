@@ -1,6 +1,7 @@
 // How runs read in the Train, Runs and Compare views.
 import type { Run, TrainConfig, TrainProgress } from '../../../shared/domain';
 import { BACKEND_LABELS, type BackendId, type ModelId, type RunStatus } from '../../../shared/ids';
+import { inputOf } from '../../../shared/input';
 
 export const MODEL_LABELS: Record<ModelId, string> = {
   unet: 'U-Net',
@@ -32,8 +33,16 @@ export function backendLabel(backend: BackendId | null | undefined): string {
 
 /** "U-Net 64 px · 5 epochs · batch 4 · lr 0.001 · seed 1": what sets a run apart. */
 export function configSummary(config: TrainConfig): string {
+  const input = inputOf(config);
+  const patches =
+    input.mode !== 'patches'
+      ? ''
+      : input.scale === 1
+        ? ' patches'
+        : ` patches 1:${+(1 / input.scale).toFixed(2)}`;
   return [
-    `${MODEL_LABELS[config.model]} ${config.size} px`,
+    `${MODEL_LABELS[config.model]} ${config.size} px${patches}`,
+    ...(config.parentRunId === undefined ? [] : [`from run #${config.parentRunId}`]),
     `${config.epochs} epochs`,
     `batch ${config.batchSize}`,
     `lr ${config.learningRate}`,
