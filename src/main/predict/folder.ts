@@ -7,7 +7,7 @@ import { extname, join, resolve } from 'node:path';
 import type { PredictFolderReport, Run } from '../../shared/domain';
 import { ApiError } from '../../shared/errors';
 import { foregroundTable } from '../../shared/metrics';
-import { absolutePath, ioError, writeFileAtomic } from '../files';
+import { absolutePath, ioError, readRegularFile, writeFileAtomic } from '../files';
 import { decodeImage, encodePng, IMAGE_EXTENSIONS } from '../images/decode';
 import type { RawImage } from '../images/raw';
 import type { Db } from '../store/database';
@@ -53,7 +53,7 @@ export async function folderSources(
     sources.push({
       name,
       stem: name.slice(0, -extname(name).length),
-      read: async () => decodeImage(await readFile(path)),
+      read: async () => decodeImage(await readRegularFile(path)),
     });
   }
   return { sources, problems };

@@ -3,7 +3,7 @@
 // the folder (STEM.png, any format masks import in) become the current masks of the
 // dataset's images of the same stem, as the user's own; --accept takes every untouched
 // pre-label as it is.
-import { readFile } from 'node:fs/promises';
+import { readRegularFile, UnreadableFile } from '../../files';
 import { join } from 'node:path';
 import type { ImportProblem } from '../../../shared/domain';
 import { ApiError } from '../../../shared/errors';
@@ -12,6 +12,7 @@ import { folderSources } from '../../predict/folder';
 import { listStoredImages } from '../../store/images';
 import { acceptPrelabels } from '../../store/masks';
 import { printJson, UsageError, withContext, type Command } from '../command';
+import { printable } from '../table';
 import { datasetIdOf } from './runs';
 
 export const masksCommand: Command = {
@@ -49,11 +50,11 @@ export const masksCommand: Command = {
           continue;
         }
         try {
-          const png = await readFile(join(positionals[0]!, name));
+          const png = await readRegularFile(join(positionals[0]!, name));
           await saveMask(ctx, { imageId: image.id, png, baseRevision: null, source: 'annotation' });
           saved++;
         } catch (error) {
-          if (!(error instanceof ApiError)) throw error;
+          if (!(error instanceof ApiError || error instanceof UnreadableFile)) throw error;
           problems.push({ file: name, reason: error.message });
         }
       }
@@ -63,7 +64,8 @@ export const masksCommand: Command = {
       printJson(result);
       return;
     }
-    for (const p of result.problems) process.stderr.write(`skipped ${p.file}: ${p.reason}\n`);
+    for (const p of result.problems)
+      process.stderr.write(`skipped ${printable(p.file)}: ${p.reason}\n`);
     process.stdout.write(
       `${values.accept ? 'Accepted' : 'Saved'} ${result.saved} mask(s) in dataset ${result.datasetId}.\n`,
     );

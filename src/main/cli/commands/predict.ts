@@ -4,6 +4,7 @@ import { getRun } from '../../store/runs';
 import { datasetSources, folderSources, predictToFolder } from '../../predict/folder';
 import { RUNTIME_IDS, type RuntimeChoice } from '../../predict/runtimes';
 import { printJson, UsageError, withContext, type Command } from '../command';
+import { printable } from '../table';
 import { datasetIdOf } from './runs';
 import { exitEvenIfHeld } from './train';
 
@@ -76,7 +77,7 @@ export const predictCommand: Command = {
           const width = 24;
           const filled = Math.round((done / total) * width);
           process.stderr.write(
-            `\r\x1b[K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${escapeControls(name)}`,
+            `\r\x1b[K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${printable(name)}`,
           );
         },
       });
@@ -87,7 +88,7 @@ export const predictCommand: Command = {
       return;
     }
     for (const p of report.problems) {
-      process.stderr.write(`skipped ${escapeControls(p.file)}: ${p.reason}\n`);
+      process.stderr.write(`skipped ${printable(p.file)}: ${p.reason}\n`);
     }
     process.stdout.write(
       `Predicted ${report.images} image(s) in ${report.seconds.toFixed(1)} s ` +
@@ -97,12 +98,3 @@ export const predictCommand: Command = {
     if (report.images === 0 && report.problems.length > 0) process.exitCode = 1;
   },
 };
-
-/** File names may carry terminal escapes; show them, never obey them. */
-function escapeControls(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(
-    /[\u0000-\u001f\u007f-\u009f]/g,
-    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
-}
