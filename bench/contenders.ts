@@ -3,7 +3,19 @@ import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { BackendId } from '../src/shared/ids';
-import type { Command, Hello, Timing, Workload } from './protocol';
+import type { Command, Hello, Measure, Timing, Workload } from './protocol';
+
+/**
+ * glibc malloc settings for PyTorch. With the defaults, large activations are fresh mmaps
+ * (or the heap is trimmed after each pass), so their pages fault in again on every pass:
+ * slow in a VM. Keeping freed memory (no trim, 1 GiB top pad, mmap only above 32 MiB,
+ * the most glibc accepts) made PyTorch's 512x512 inference here 2-4x faster and steady.
+ */
+export const TORCH_MALLOC_ENV = {
+  MALLOC_MMAP_THRESHOLD_: String(32 * 2 ** 20),
+  MALLOC_TRIM_THRESHOLD_: String(2 ** 32),
+  MALLOC_TOP_PAD_: String(2 ** 30),
+};
 
 export class Contender {
   private readonly inbox: unknown[] = [];
@@ -41,10 +53,29 @@ export class Contender {
     return contender;
   }
 
-  static torch(label: string, python: string, workload: Workload, threads: number): Contender {
+  /** onnxruntime-node on the CPU with `threads` intra-op threads; inference only. */
+  static onnx(label: string, threads: number, workload: Workload): Contender {
+    const child = fork(
+      fileURLToPath(new URL('./onnx-contender.ts', import.meta.url)),
+      [String(threads), JSON.stringify(workload)],
+      { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
+    );
+    const contender = new Contender(label, child, (command) => child.send(command));
+    child.on('message', (message) => contender.deliver(message));
+    return contender;
+  }
+
+  static torch(
+    label: string,
+    python: string,
+    workload: Workload,
+    threads: number,
+    env: Record<string, string> = {},
+  ): Contender {
     const script = fileURLToPath(new URL('./torch_unet.py', import.meta.url));
     const child = spawn(python, [script, JSON.stringify(workload), String(threads)], {
       stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
     });
     const contender = new Contender(label, child, (command) =>
       child.stdin?.write(`${JSON.stringify(command)}\n`),
@@ -61,7 +92,7 @@ export class Contender {
   }
 
   /** Times one training step or one inference, in milliseconds. */
-  async time(cmd: 'train' | 'infer', timeoutMs: number): Promise<number> {
+  async time(cmd: Measure, timeoutMs: number): Promise<number> {
     this.post({ cmd });
     return ((await this.next(timeoutMs)) as Timing).ms;
   }

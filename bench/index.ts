@@ -1,18 +1,20 @@
 // `npm run bench`: training throughput and inference latency of the reference U-Net on
-// every tfjs backend that loads here, side by side with the same network in PyTorch.
+// every tfjs backend that loads here, side by side with the same network in PyTorch, and
+// its inference in ONNX Runtime (the app's own export).
 // Contenders are separate processes that take turns, one step each in rotating order,
 // so background load hits them alike; medians and interquartile ranges are reported.
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { availableBackends } from '../src/main/training/backend';
-import { Contender, TimeoutError, findTorchPython } from './contenders';
-import { REFERENCE, type Workload } from './protocol';
+import { Contender, TORCH_MALLOC_ENV, TimeoutError, findTorchPython } from './contenders';
+import { REFERENCE, type Measure, type Workload } from './protocol';
 import { type Row, type Report, renderMarkdown } from './report';
 import { summarize } from './stats';
 
 const USAGE = `Usage: npm run bench -- [options]
   --steps N        measured training steps per contender (default 9)
-  --infer-reps N   measured 512x512 inferences per contender (default 5)
+  --infer-reps N   measured inferences per contender, of each kind: one 512x512 image,
+                   one batch of 8 patches of 256x256 (default 5)
   --warmup N       unmeasured training steps first (default ${REFERENCE.warmup})
   --size N         input side (default ${REFERENCE.size}); --batch N (default ${REFERENCE.batch})
   --only a,b       only contenders whose label contains one of these words
@@ -93,15 +95,22 @@ export async function main(argv: string[]): Promise<number> {
       });
     }
   }
+  for (const threads of cores > 1 ? [cores, 1] : [1]) {
+    const label = threads === 1 && cores > 1 ? 'onnxruntime cpu, 1 thread' : 'onnxruntime cpu';
+    plan.push({ label, start: () => Contender.onnx(label, threads, workload) });
+  }
   const rows: Row[] = [];
   if (python) {
     plan.push({
       label: 'pytorch',
-      start: () => Contender.torch('pytorch', python, workload, cores),
+      start: () => Contender.torch('pytorch', python, workload, cores, TORCH_MALLOC_ENV),
     });
     if (cores > 1) {
       const label = 'pytorch, 1 thread';
-      plan.push({ label, start: () => Contender.torch(label, python, workload, 1) });
+      plan.push({
+        label,
+        start: () => Contender.torch(label, python, workload, 1, TORCH_MALLOC_ENV),
+      });
     }
   } else if (wanted('pytorch')) {
     rows.push({
@@ -110,7 +119,12 @@ export async function main(argv: string[]): Promise<number> {
     });
   }
 
-  const running: { contender: Contender; row: Row; train: number[]; infer: number[] }[] = [];
+  const running: {
+    contender: Contender;
+    row: Row;
+    trains: boolean;
+    times: Record<Measure, number[]>;
+  }[] = [];
   for (const { label, start } of plan.filter((p) => wanted(p.label))) {
     log(`setting up ${label} ...`);
     const contender = start();
@@ -126,35 +140,42 @@ export async function main(argv: string[]): Promise<number> {
         threads: hello.threads,
         params: hello.params,
         version: hello.version,
+        setup: hello.setup,
       };
       rows.push(row);
-      running.push({ contender, row, train: [], infer: [] });
+      const times = { train: [], infer: [], 'infer-batch': [] };
+      running.push({ contender, row, trains: hello.trains !== false, times });
     } catch (error) {
       rows.push({ label, skipped: (error as Error).message });
       contender.kill();
     }
   }
 
-  const rounds = async (kind: 'train' | 'infer', n: number) => {
+  const rounds = async (kind: Measure, n: number) => {
+    const taking = running.filter((entry) => kind !== 'train' || entry.trains);
     for (let round = 0; round < n; round++) {
       log(`${kind} round ${round + 1}/${n}`);
-      for (let i = 0; i < running.length; i++) {
-        const entry = running[(round + i) % running.length]!;
+      for (let i = 0; i < taking.length; i++) {
+        const entry = taking[(round + i) % taking.length]!;
         await new Promise((resolve) => setTimeout(resolve, settleMs));
-        entry[kind].push(await entry.contender.time(kind, STEP_TIMEOUT_MS));
+        entry.times[kind].push(await entry.contender.time(kind, STEP_TIMEOUT_MS));
       }
     }
   };
   try {
     await rounds('train', steps);
     await rounds('infer', inferReps);
+    await rounds('infer-batch', inferReps);
   } finally {
     for (const { contender } of running) contender.close();
   }
-  for (const { row, train, infer } of running) {
-    row.stepMs = summarize(train);
-    row.imagesPerSecond = (workload.batch * 1000) / row.stepMs.median;
-    if (infer.length > 0) row.inferMs = summarize(infer);
+  for (const { row, times } of running) {
+    if (times.train.length > 0) {
+      row.stepMs = summarize(times.train);
+      row.imagesPerSecond = (workload.batch * 1000) / row.stepMs.median;
+    }
+    if (times.infer.length > 0) row.inferMs = summarize(times.infer);
+    if (times['infer-batch'].length > 0) row.inferBatchMs = summarize(times['infer-batch']);
   }
 
   if (backends.includes('cpu') && cpuBudget > 0 && wanted('tfjs cpu')) {

@@ -1,5 +1,5 @@
-// What the bench parent and its contenders (one child process per backend: the tfjs
-// ones through Node IPC, PyTorch through JSON lines on stdio) say to each other.
+// What the bench parent and its contenders (one child process per backend: the tfjs and
+// ONNX Runtime ones through Node IPC, PyTorch through JSON lines on stdio) say to each other.
 
 /** The reference network and workload (issue 4); every contender builds the same. */
 export interface Workload {
@@ -8,7 +8,11 @@ export interface Workload {
   baseFilters: number;
   depth: number;
   warmup: number;
+  /** One image of this side per 'infer' (0: no inference). */
   inferSize: number;
+  /** 'infer-batch': this many patches of inferBatchSize at once, as sliding windows run. */
+  inferBatch: number;
+  inferBatchSize: number;
 }
 
 export const REFERENCE: Workload = {
@@ -18,13 +22,27 @@ export const REFERENCE: Workload = {
   depth: 4,
   warmup: 2,
   inferSize: 512,
+  inferBatch: 8,
+  inferBatchSize: 256,
 };
 
-export type Command = { cmd: 'train' } | { cmd: 'infer' } | { cmd: 'exit' };
+export type Measure = 'train' | 'infer' | 'infer-batch';
+
+export type Command = { cmd: Measure } | { cmd: 'exit' };
 
 /** First message of a contender: set up and warmed up, or why it cannot run. */
 export type Hello =
-  { ready: true; params: number; threads: number | null; version: string } | { skipped: string };
+  | {
+      ready: true;
+      params: number;
+      threads: number | null;
+      version: string;
+      /** False for inference-only contenders (ONNX Runtime). */
+      trains?: boolean;
+      /** How the contender was set up to run as fast as it can here, for the report. */
+      setup?: string;
+    }
+  | { skipped: string };
 
 export interface Timing {
   ms: number;

@@ -12,6 +12,9 @@ export interface Row {
   stepMs?: Summary;
   imagesPerSecond?: number;
   inferMs?: Summary;
+  inferBatchMs?: Summary;
+  /** How the contender was set up (threads, allocator, providers). */
+  setup?: string;
   ratioToPytorch?: number;
   /** One step did not finish within this budget (the plain-JS cpu backend). */
   slowerThanMs?: number;
@@ -52,7 +55,8 @@ export function renderMarkdown(report: Report): string {
     `| Contender | Threads | Train img/s | Step ms, median [IQR] | × PyTorch | Infer ${w.inferSize}² ms, median [IQR] |`,
     '|---|---:|---:|---:|---:|---:|',
   ];
-  for (const r of report.rows) {
+  // ONNX Runtime only infers: it is in the inference table below.
+  for (const r of report.rows.filter((row) => !row.label.startsWith('onnx'))) {
     if (r.skipped) {
       lines.push(`| ${r.label} | | skipped: ${r.skipped.replace(/\|/g, '/')} | | | |`);
     } else if (r.slowerThanMs !== undefined) {
@@ -68,8 +72,8 @@ export function renderMarkdown(report: Report): string {
       );
     }
   }
+  lines.push('', ...inferenceTable(report), '');
   lines.push(
-    '',
     `${report.steps} training steps and ${report.inferReps} inferences per contender after ` +
       `${w.warmup} warm-up steps, taken in turns (one each, rotating order, ${report.settleMs} ms ` +
       `apart) so background load hits every contender alike. × PyTorch divides by the ` +
@@ -81,4 +85,32 @@ export function renderMarkdown(report: Report): string {
         : 'the machine was otherwise quiet.'),
   );
   return lines.join('\n');
+}
+
+/**
+ * Inference: one whole image, and a batch of patches as sliding windows send them; the
+ * speed-up divides the fastest tfjs row's median by the row's.
+ */
+function inferenceTable(report: Report): string[] {
+  const { workload: w } = report;
+  const measured = report.rows.filter((r) => r.inferMs);
+  const tfjsBest = Math.min(
+    ...measured.filter((r) => r.label.startsWith('tfjs')).map((r) => r.inferMs!.median),
+  );
+  const lines = [
+    `| Inference | Threads | Set-up | ${w.inferSize}² ms, median [IQR] | ` +
+      `${w.inferBatch}×${w.inferBatchSize}² ms, median [IQR] | ${w.inferSize}² × fastest tfjs |`,
+    '|---|---:|---|---:|---:|---:|',
+  ];
+  for (const r of measured) {
+    lines.push(
+      `| ${r.label} | ${r.threads ?? 'default'} | ${r.setup ?? ''} | ${spread(r.inferMs!)} | ` +
+        `${r.inferBatchMs ? spread(r.inferBatchMs) : 'not measured'} | ` +
+        `${Number.isFinite(tfjsBest) ? `${fixed(tfjsBest / r.inferMs!.median, 1)}×` : ''} |`,
+    );
+  }
+  for (const r of report.rows.filter((row) => row.skipped && row.label.startsWith('onnx'))) {
+    lines.push(`| ${r.label} | | skipped: ${r.skipped!.replace(/\|/g, '/')} | | | |`);
+  }
+  return lines;
 }

@@ -1,6 +1,6 @@
 // One tfjs backend as a bench contender: a forked child that builds the reference U-Net
-// with the app's own model, loss and backend code, then times one Adam step or one
-// 512x512 prediction per request from the parent.
+// with the app's own model, loss and backend code, then times one Adam step, one 512x512
+// prediction or one batch of 256x256 patches per request from the parent.
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/main/training/backend';
 import { getLoss } from '../src/main/training/losses';
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     send({ skipped: (error as Error).message });
     return;
   }
-  const { size, batch, baseFilters, depth, inferSize } = workload;
+  const { size, batch, baseFilters, depth, inferSize, inferBatch, inferBatchSize } = workload;
   const config = {
     model: 'unet',
     channels: 3,
@@ -39,6 +39,8 @@ async function main(): Promise<void> {
     'float32',
   ) as tf.Tensor4D;
   const image = inferModel && (tf.randomUniform([1, inferSize, inferSize, 3]) as tf.Tensor4D);
+  const patchModel = inferModel && buildModel({ ...config, size: inferBatchSize });
+  const patches = inferModel && tf.randomUniform([inferBatch, inferBatchSize, inferBatchSize, 3]);
 
   const train = () => {
     const cost = optimizer.minimize(
@@ -48,8 +50,8 @@ async function main(): Promise<void> {
     cost?.dataSync();
     cost?.dispose();
   };
-  const infer = () =>
-    tf.tidy(() => tf.sigmoid(inferModel!.predict(image!) as tf.Tensor).dataSync());
+  const infer = (net: tf.LayersModel, input: tf.Tensor) =>
+    tf.tidy(() => tf.sigmoid(net.predict(input) as tf.Tensor).dataSync());
   const timed = (f: () => void): Timing => {
     const start = performance.now();
     f();
@@ -57,14 +59,22 @@ async function main(): Promise<void> {
   };
 
   for (let i = 0; i < workload.warmup; i++) train();
-  if (inferModel) infer();
+  if (inferModel) {
+    infer(inferModel, image!);
+    infer(patchModel!, patches!);
+  }
   const threads =
     backend === 'wasm' ? (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() : null;
-  send({ ready: true, params: model.countParams(), threads, version: tf.version.tfjs });
+  const setup =
+    backend === 'wasm'
+      ? `SIMD + XNNPACK, ${threads === 1 ? 'one thread' : `${threads} threads`}`
+      : backend;
+  send({ ready: true, params: model.countParams(), threads, version: tf.version.tfjs, setup });
 
   process.on('message', (command: Command) => {
     if (command.cmd === 'train') send(timed(train));
-    else if (command.cmd === 'infer') send(timed(infer));
+    else if (command.cmd === 'infer') send(timed(() => infer(inferModel!, image!)));
+    else if (command.cmd === 'infer-batch') send(timed(() => infer(patchModel!, patches!)));
     else process.exit(0);
   });
 }

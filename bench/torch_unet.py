@@ -1,7 +1,7 @@
 """The reference U-Net in PyTorch, as a bench contender (see bench/protocol.ts).
 
 argv: workload JSON, thread count. Prints a hello line, then answers each command line
-on stdin ({"cmd": "train" | "infer" | "exit"}) with {"ms": ...}. The network mirrors
+on stdin ({"cmd": "train" | "infer" | "infer-batch" | "exit"}) with {"ms": ...}. The network mirrors
 buildModel({model: 'unet', batchNorm: false}) layer for layer (NCHW here, NHWC there);
 the parameter counts in the hello lines let the parent check that.
 """
@@ -12,6 +12,17 @@ import time
 
 def reply(message):
     print(json.dumps(message), flush=True)
+
+
+def setup():
+    """The settings this process runs with, for the report."""
+    import os
+
+    import torch
+
+    malloc = [f"{k}={os.environ[k]}" for k in sorted(os.environ) if k.startswith("MALLOC_")]
+    parts = [f"{torch.get_num_threads()} OpenMP thread(s)", "oneDNN" if torch.backends.mkldnn.is_available() else "no oneDNN"]
+    return ", ".join(parts + malloc)
 
 
 def main():
@@ -71,6 +82,8 @@ def main():
     x = torch.rand(batch, 3, size, size)
     y = (torch.rand(batch, 1, size, size) > 0.5).float()
     image = torch.rand(1, 3, workload["inferSize"], workload["inferSize"])
+    patch = workload["inferBatchSize"]
+    patches = torch.rand(workload["inferBatch"], 3, patch, patch)
 
     def soft_iou(logits, target):
         p = torch.sigmoid(logits)
@@ -86,20 +99,25 @@ def main():
         optimizer.step()
         loss.item()
 
-    def infer():
+    def infer(batch=image):
         model.eval()
         with torch.no_grad():
-            torch.sigmoid(model(image)).numpy()
+            torch.sigmoid(model(batch)).numpy()
+
+    def infer_batch():
+        infer(patches)
 
     for _ in range(workload["warmup"]):
         train()
     infer()
+    infer_batch()
     reply(
         {
             "ready": True,
             "params": sum(p.numel() for p in model.parameters()),
             "threads": torch.get_num_threads(),
             "version": torch.__version__,
+            "setup": setup(),
         }
     )
     for line in sys.stdin:
@@ -107,7 +125,7 @@ def main():
         if command == "exit":
             return
         start = time.perf_counter()
-        (train if command == "train" else infer)()
+        {"train": train, "infer": infer, "infer-batch": infer_batch}[command]()
         reply({"ms": (time.perf_counter() - start) * 1000})
 
 

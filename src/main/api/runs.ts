@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { rm } from 'node:fs/promises';
 import type { runCalls } from '../../shared/api/runs';
 import type { Run, TrainConfig } from '../../shared/domain';
 import { ApiError } from '../../shared/errors';
 import type { AppContext } from '../context';
-import { absolutePath, ioError } from '../files';
+import { absolutePath, exportToFolder, ioError } from '../files';
 import { getStoredImage } from '../store/images';
 import {
   createRun,
@@ -120,36 +119,13 @@ export const runHandlers: Handlers<keyof typeof runCalls> = {
     ctx.events.emit('run.deleted', { id });
   },
 
-  'runs.exportWeights': async ({ id, folder }, ctx) => {
+  'runs.exportWeights': async ({ id, folder, format, overwrite }, ctx) => {
     const run = getRun(ctx.db, id);
-    const source = runFolders(ctx.dataDir, id).model;
-    const { hasSavedModel } = await import('../training/checkpoint');
-    if (!hasSavedModel(source)) throw new ApiError('invalid', `Run ${id} has no saved model yet.`);
-    const target = resolve(folder);
-    try {
-      await mkdir(target, { recursive: true });
-      for (const file of ['model.json', 'weights.bin'])
-        await copyFile(join(source, file), join(target, file));
-      // What the weights expect: input size and normalisation, and how they scored.
-      const about = {
-        name: run.name,
-        dataset: run.datasetName,
-        config: run.config,
-        input: {
-          size: run.config.size,
-          channels: 3,
-          scale: '[0, 1] RGB',
-          output: 'logits; sigmoid for probability',
-        },
-        backend: run.backend,
-        bestValIou: run.bestValIou,
-        test: run.test,
-      };
-      await writeFile(join(target, 'run.json'), JSON.stringify(about, null, 2));
-    } catch (error) {
-      throw ioError('write', target, error);
-    }
-    return { folder: target };
+    const { exportFiles } = await import('../onnx/run-export');
+    const files = await exportFiles(ctx.dataDir, run, format);
+    const written = Object.entries(files).map(([name, bytes]) => ({ name, bytes }));
+    const { folder: target } = await exportToFolder(folder, written, { overwrite });
+    return { folder: target, files: Object.keys(files) };
   },
 
   'runs.predict': async ({ runId, imageId }, ctx) => {

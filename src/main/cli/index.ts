@@ -23,6 +23,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   compare: async () => (await import('./commands/compare')).compareCommand,
   experiment: async () => (await import('./commands/experiment')).experimentCommand,
   gc: async () => (await import('./commands/gc')).gcCommand,
+  export: async () => (await import('./commands/export')).exportCommand,
 };
 
 const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
