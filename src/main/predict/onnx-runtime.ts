@@ -85,7 +85,7 @@ export async function onnxRuntime(
   const base: Ort.InferenceSession.SessionOptions = {
     intraOpNumThreads: options.threads ?? 0,
     graphOptimizationLevel: 'all',
-    // A provider that cannot start logs errors before the session reports it; we fall back.
+    // Errors only: a GPU provider warns about every node it leaves to the CPU.
     logSeverityLevel: 3,
   };
   const bytes = typeof model === 'string' ? await readFile(model) : model;
