@@ -7,10 +7,7 @@
 // - a cell whose trainer fails or dies during this invocation is tried once more.
 // A run is created only when its cell starts, so an engine opened meanwhile never sees
 // queued experiment runs to pick up itself.
-import { fork, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ExperimentCell } from '../../shared/api/experiments';
 import type { Run } from '../../shared/domain';
 import type { RunStatus } from '../../shared/ids';
@@ -23,12 +20,9 @@ import {
   STARTABLE,
   transitionRun,
 } from '../store/runs';
-import type { WorkerMessage, WorkerRequest } from '../training/worker';
+import { launchTrainer, trainerEnd, type TrainerProcess } from '../training/trainer-process';
+import type { WorkerMessage } from '../training/worker';
 import { createCellRun, experimentCells, type ExperimentRecord } from './store';
-
-const WORKER_ENTRY = fileURLToPath(new URL('../training/worker.ts', import.meta.url));
-// An absolute URL, so the worker finds tsx whatever the working directory is.
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /**
  * Trainers at once unless asked. On 2 cores, two single-threaded wasm trainers finished
@@ -121,12 +115,9 @@ export async function runExperiment(
   });
 
   const attempts = new Map<string, number>();
-  const active = new Set<ChildProcess>();
+  const active = new Set<TrainerProcess>();
   const stopAll = () => {
-    for (const child of active) {
-      send(child, { type: 'stop' });
-      setTimeout(() => child.kill('SIGKILL'), options.graceMs ?? 15_000).unref();
-    }
+    for (const trainer of active) trainer.stop(options.graceMs ?? 15_000);
   };
   options.signal?.addEventListener('abort', stopAll, { once: true });
 
@@ -160,23 +151,34 @@ export async function runExperiment(
         continue;
       }
       emit({ event: 'start', key: cell.key, runId: run.id, attempt, fromEpoch: run.epochsDone });
-      const spawned = spawnTrainer(ctx.dataDir, run.id, threads, options.workerEntry);
-      active.add(spawned.child);
-      spawned.onEpoch((m) =>
-        emit({
-          event: 'epoch',
-          key: cell.key,
-          runId: run.id,
-          epoch: m.epoch,
-          epochs: run.config.epochs,
-          trainLoss: m.trainLoss,
-          valIou: m.valIou,
-          seconds: m.seconds,
-        }),
-      );
-      const message = await spawned.exited;
-      active.delete(spawned.child);
-      const after = settle(ctx, run.id, spawned.child.pid);
+      let reported: string | null = null;
+      const trainer = launchTrainer({
+        runId: run.id,
+        dataDir: ctx.dataDir,
+        entry: options.workerEntry,
+        env: { JACCARD_WASM_THREADS: String(threads) },
+        // The trainer's own output goes to stderr: stdout carries our JSON lines.
+        output: 'stderr',
+        onMessage: (message: WorkerMessage) => {
+          if (message.type === 'error') reported ??= message.message;
+          else if (message.type === 'epoch')
+            emit({
+              event: 'epoch',
+              key: cell.key,
+              runId: run.id,
+              epoch: message.metrics.epoch,
+              epochs: run.config.epochs,
+              trainLoss: message.metrics.trainLoss,
+              valIou: message.metrics.valIou,
+              seconds: message.metrics.seconds,
+            });
+        },
+      });
+      active.add(trainer);
+      const exit = await trainer.exited;
+      active.delete(trainer);
+      const message = reported ?? (exit.code === 0 ? null : trainerEnd(exit));
+      const after = settle(ctx, run.id, trainer.child.pid);
       cell.run = after;
       const retry =
         (after.status === 'failed' || after.status === 'interrupted') &&
@@ -208,50 +210,6 @@ function trainerThreads(parallel: number): number {
   const fromEnv = Number(process.env.JACCARD_WASM_THREADS);
   if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
   return Math.max(1, Math.floor(availableParallelism() / Math.max(1, parallel)));
-}
-
-function send(child: ChildProcess, request: WorkerRequest): void {
-  if (child.connected) child.send(request);
-}
-
-interface Spawned {
-  child: ChildProcess;
-  onEpoch(listener: (metrics: Extract<WorkerMessage, { type: 'epoch' }>['metrics']) => void): void;
-  /** Resolves when the process is gone, with the error it reported, if any. */
-  exited: Promise<string | null>;
-}
-
-function spawnTrainer(
-  dataDir: string,
-  runId: number,
-  threads: number,
-  entry = WORKER_ENTRY,
-): Spawned {
-  const child = fork(entry, [], {
-    execArgv: ['--import', TSX],
-    env: { ...process.env, JACCARD_WASM_THREADS: String(threads) },
-    // The trainer's own output goes to stderr: stdout carries our JSON lines.
-    stdio: ['ignore', 2, 2, 'ipc'],
-  });
-  let error: string | null = null;
-  const epochListeners: ((m: Extract<WorkerMessage, { type: 'epoch' }>['metrics']) => void)[] = [];
-  child.on('message', (message: WorkerMessage) => {
-    if (message.type === 'epoch') for (const listener of epochListeners) listener(message.metrics);
-    else if (message.type === 'error') error = message.message;
-  });
-  const exited = new Promise<string | null>((resolve) => {
-    child.on('error', (e) => {
-      error ??= `The trainer process could not start: ${e.message}`;
-      if (child.pid === undefined) resolve(error);
-    });
-    child.on('exit', (code, signal) => {
-      if (code !== 0)
-        error ??= `The trainer process ${signal ? `was killed (${signal})` : `exited with code ${code}`}.`;
-      resolve(error);
-    });
-  });
-  send(child, { type: 'start', runId, dataDir });
-  return { child, onEpoch: (listener) => epochListeners.push(listener), exited };
 }
 
 /** A run its trainer left 'running' was cut short: interrupted, resumable. */

@@ -1,9 +1,6 @@
 // The engine's side of training: a queue of runs, one trainer process at a time (the
 // machine it targets has few cores, and two trainings would only halve each other), and
 // the relay of the worker's reports onto the event bus.
-import { fork, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Run } from '../../shared/domain';
 import type { RunStatus } from '../../shared/ids';
 import { ApiError } from '../../shared/errors';
@@ -18,7 +15,13 @@ import {
   transitionRun,
   updateRun,
 } from '../store/runs';
-import type { WorkerMessage, WorkerRequest } from './worker';
+import {
+  launchTrainer,
+  trainerEnd,
+  type TrainerExit,
+  type TrainerProcess,
+} from './trainer-process';
+import type { WorkerMessage } from './worker';
 
 export interface RunManagerOptions {
   /** How long a stopping worker may take to settle before it is killed. */
@@ -29,33 +32,28 @@ export interface RunManagerOptions {
 
 interface Active {
   runId: number;
-  child: ChildProcess;
+  trainer: TrainerProcess;
   /** Set by stop(): the user asked, so a kill ends the run 'cancelled'. */
   stopping: boolean;
   /** The worker has spoken, so it claimed the run: a 'queued' row is no longer its own. */
   reported: boolean;
-  killTimer?: NodeJS.Timeout;
-  exited: Promise<void>;
-  markExited: () => void;
+  /** Resolves once the process is gone and its run settled. */
+  settled: Promise<void>;
 }
-
-const WORKER_ENTRY = fileURLToPath(new URL('./worker.ts', import.meta.url));
-// An absolute URL, so the worker finds tsx whatever the engine's working directory is.
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 export class RunManager {
   private readonly queue: number[] = [];
   private active: Active | null = null;
   private closed = false;
   private readonly graceMs: number;
-  private readonly workerEntry: string;
+  private readonly workerEntry: string | undefined;
 
   constructor(
     private readonly ctx: AppContext,
     options: RunManagerOptions = {},
   ) {
     this.graceMs = options.graceMs ?? 15_000;
-    this.workerEntry = options.workerEntry ?? WORKER_ENTRY;
+    this.workerEntry = options.workerEntry;
     // Runs left 'running' by a process that is gone were killed; runs left queued by the
     // last session are still wanted.
     for (const run of markDeadRunsInterrupted(ctx.db)) ctx.events.emit('run.updated', run);
@@ -84,11 +82,8 @@ export class RunManager {
     const run = getRun(this.ctx.db, runId);
     if (this.active?.runId === runId) {
       const active = this.active;
-      if (!active.stopping) {
-        active.stopping = true;
-        this.send(active.child, { type: 'stop' });
-        active.killTimer = setTimeout(() => active.child.kill('SIGKILL'), this.graceMs);
-      }
+      active.stopping = true;
+      active.trainer.stop(this.graceMs);
       return run;
     }
     this.removeFromQueue(runId);
@@ -110,9 +105,9 @@ export class RunManager {
   async halt(runId: number): Promise<void> {
     this.removeFromQueue(runId);
     if (this.active?.runId !== runId) return;
-    const { exited } = this.active;
+    const { settled } = this.active;
     this.stop(runId);
-    await exited;
+    await settled;
   }
 
   /** Engine shutdown: the training run is stopped (resumable), queued runs stay queued. */
@@ -133,10 +128,6 @@ export class RunManager {
     return run;
   }
 
-  private send(child: ChildProcess, request: WorkerRequest): void {
-    if (child.connected) child.send(request);
-  }
-
   private pump(): void {
     while (!this.active && !this.closed && this.queue.length > 0) {
       const runId = this.queue.shift()!;
@@ -145,32 +136,26 @@ export class RunManager {
   }
 
   private spawn(runId: number): void {
-    const child = fork(this.workerEntry, [], {
-      execArgv: ['--import', TSX],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    const trainer = launchTrainer({
+      runId,
+      dataDir: this.ctx.dataDir,
+      entry: this.workerEntry,
+      onMessage: (message: WorkerMessage) => {
+        active.reported = true;
+        this.relay(message);
+      },
     });
-    let markExited!: () => void;
-    const exited = new Promise<void>((resolve) => (markExited = resolve));
-    const active: Active = { runId, child, stopping: false, reported: false, exited, markExited };
+    const active: Active = {
+      runId,
+      trainer,
+      stopping: false,
+      reported: false,
+      settled: trainer.exited.then((exit) => this.finish(active, exit)),
+    };
     this.active = active;
     // The row names the worker before it has loaded anything, so a worker killed while
     // it starts up is still recognised as gone.
-    updateRun(this.ctx.db, runId, { pid: child.pid ?? null });
-
-    child.on('message', (message: WorkerMessage) => {
-      active.reported = true;
-      this.relay(message);
-    });
-    child.on('error', (error) => {
-      // Spawn failures never reach 'exit' with a pid; settle the run here.
-      if (child.pid === undefined)
-        this.finish(active, `The trainer process could not start: ${error.message}`);
-    });
-    child.on('exit', (code, signal) => {
-      const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
-      this.finish(active, `The trainer process ${how}. ${INTERRUPTED_MESSAGE}`);
-    });
-    this.send(child, { type: 'start', runId, dataDir: this.ctx.dataDir });
+    updateRun(this.ctx.db, runId, { pid: trainer.child.pid ?? null });
   }
 
   private relay(message: WorkerMessage): void {
@@ -194,10 +179,13 @@ export class RunManager {
   }
 
   /** The worker is gone: a run it left 'running' did not settle, so it was cut short. */
-  private finish(active: Active, reason: string): void {
+  private finish(active: Active, exit: TrainerExit): void {
     if (this.active !== active) return;
-    clearTimeout(active.killTimer);
     this.active = null;
+    const reason =
+      exit.code === null && exit.signal === null
+        ? trainerEnd(exit)
+        : `${trainerEnd(exit)} ${INTERRUPTED_MESSAGE}`;
     // A worker that died before its first message never claimed the run, which is then
     // still 'queued'; once it has, a 'queued' row was queued again by someone else.
     const from: RunStatus[] = active.reported ? ['running'] : ['running', 'queued'];
@@ -209,8 +197,6 @@ export class RunManager {
           error: reason,
         });
     if (settled) this.announce(active.runId);
-    active.child.removeAllListeners('message');
-    active.markExited();
     this.pump();
   }
 }

@@ -1,5 +1,5 @@
-// The trainer's own process, forked by the engine's run manager (run-manager.ts) with
-// tsx loaded. It trains one run, reports over IPC, and exits. Its pid is in the run's
+// The trainer's own process, forked by trainer-process.ts (for the engine's run manager
+// and the CLI's experiment runner) with tsx loaded. It trains one run, reports over IPC, and exits. Its pid is in the run's
 // row, so a kill leaves evidence: a 'running' row whose process is gone.
 import { join } from 'node:path';
 import type { EpochMetrics, Run, TrainProgress } from '../../shared/domain';
