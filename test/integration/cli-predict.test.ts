@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRun } from '../../src/main/store/runs';
 import { trainRun } from '../../src/main/training/trainer';
 import type { PredictFolderReport, Run } from '../../src/shared/domain';
-import { FACE, faceFixture, repoRoot, tinyConfig, type Fixture } from './train-fixture';
+import { FACE, faceFixture, greyPixels, repoRoot, tinyConfig, type Fixture } from './train-fixture';
 
 function jaccard(...args: string[]) {
   const run = spawnSync(process.execPath, [join(repoRoot, 'bin/jaccard.js'), ...args], {
@@ -16,14 +16,6 @@ function jaccard(...args: string[]) {
     timeout: 300_000,
   });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-}
-
-async function grey(file: string) {
-  const { data, info } = await sharp(file)
-    .extractChannel(0)
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height };
 }
 
 describe('jaccard predict', () => {
@@ -40,14 +32,11 @@ describe('jaccard predict', () => {
     out = join(fx.dataDir, '..', 'masks');
   }, 300_000);
   afterAll(() => fx?.dispose());
+  const predict = (...args: string[]) =>
+    jaccard('predict', '--db', fx.dataDir, '--run', String(run.id), ...args);
 
   it("writes the 50 test images' masks, whose IoU is what `jaccard evaluate` reports", async () => {
-    const predicted = jaccard(
-      'predict',
-      '--db',
-      fx.dataDir,
-      '--run',
-      String(run.id),
+    const predicted = predict(
       testImages,
       '--out',
       out,
@@ -72,8 +61,8 @@ describe('jaccard predict', () => {
     let tp = 0;
     let union = 0;
     for (const stem of stems) {
-      const mask = await grey(join(out, stem));
-      const truth = await grey(join(FACE, 'test/masks', stem));
+      const mask = await greyPixels(join(out, stem));
+      const truth = await greyPixels(join(FACE, 'test/masks', stem));
       // Each at its own size (most are 182x256, a few narrower).
       expect([mask.width, mask.height]).toEqual([truth.width, truth.height]);
       expect(new Set(mask.data)).toSatisfy((s: Set<number>) =>
@@ -94,16 +83,7 @@ describe('jaccard predict', () => {
   });
 
   it('refuses a non-empty folder unless told to overwrite', () => {
-    const again = jaccard(
-      'predict',
-      '--db',
-      fx.dataDir,
-      '--run',
-      String(run.id),
-      testImages,
-      '--out',
-      out,
-    );
+    const again = predict(testImages, '--out', out);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/is not empty/);
   });
@@ -119,17 +99,7 @@ describe('jaccard predict', () => {
     mkdirSync(join(folder, 'dir.png'));
     spawnSync('mkfifo', [join(folder, 'pipe.png')]);
     const target = join(fx.dataDir, '..', 'mixed-out');
-    const result = jaccard(
-      'predict',
-      '--db',
-      fx.dataDir,
-      '--run',
-      String(run.id),
-      folder,
-      '--out',
-      target,
-      '--json',
-    );
+    const result = predict(folder, '--out', target, '--json');
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as PredictFolderReport;
     expect(report.images).toBe(1);
