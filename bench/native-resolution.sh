@@ -19,7 +19,8 @@ dataset isbi isbi-membranes
 # Steps per epoch (batch 8, 20% of train held out for validation):
 #   face resize: 16 images -> 2; patches: 3 crops of 128 px cover a 182x256 image -> 48 -> 6
 #   isbi resize: 19 images -> 3; patches: 4 crops cover a 256x256 slice -> 76 -> 10
-# so 60/20 epochs (face) and 40/12 epochs (isbi) are 120 steps each.
+# so 30/10 epochs (face) and 20/6 epochs (isbi) are 60 steps each (STEPS=120 doubles them).
+SCALE=$(( ${STEPS:-60} / 60 ))
 train() { # dataset name epochs extra...
   local ds=$1 name=$2 epochs=$3; shift 3
   if has "$name"; then echo "kept    $name"; return; fi
@@ -27,12 +28,12 @@ train() { # dataset name epochs extra...
     tail -1 | node -e 'const { run } = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log(`trained ${run.name}: ${run.status}, test IoU ${run.test?.iou?.toFixed(4)}, ${Math.round(run.durationSeconds)} s on ${run.backend}`)'
 }
 for seed in $SEEDS; do
-  train face "face resize s$seed" 60 --input resize --seed "$seed"
-  train face "face patches s$seed" 20 --input patches --seed "$seed"
+  train face "face resize s$seed" $((30 * SCALE)) --input resize --seed "$seed"
+  train face "face patches s$seed" $((10 * SCALE)) --input patches --seed "$seed"
 done
 for seed in $SEEDS; do
-  train isbi "isbi resize s$seed" 40 --input resize --seed "$seed"
-  train isbi "isbi patches s$seed" 12 --input patches --seed "$seed"
+  train isbi "isbi resize s$seed" $((20 * SCALE)) --input resize --seed "$seed"
+  train isbi "isbi patches s$seed" $((6 * SCALE)) --input patches --seed "$seed"
 done
 j runs --json | node -e '
 const runs = JSON.parse(require("fs").readFileSync(0, "utf8")).filter((r) => r.status === "finished");
