@@ -24,6 +24,11 @@ export const RUN_STATUSES = [
 ] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
+/** Statuses a run can train from: a new run, or one cut short (it resumes). */
+export const STARTABLE: readonly RunStatus[] = ['queued', 'interrupted', 'cancelled', 'failed'];
+/** Cut short, resumable from the last checkpoint. */
+export const RESUMABLE: readonly RunStatus[] = ['interrupted', 'cancelled', 'failed'];
+
 export const LOSS_LABELS: Record<LossId, string> = {
   iou: 'Soft IoU (Rahman & Wang)',
   bce: 'Binary cross-entropy',

@@ -3,7 +3,16 @@
 // (table against the store, panes, threshold, report export, save and reload), and the
 // run actions (rename, export weights, stop, resume, delete). JACCARD_SCREENSHOTS=1 also
 // refreshes the README's screenshots in resources/screenshots/.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -317,6 +326,53 @@ describe('Train, Runs and Compare views', () => {
     await expect.poll(() => dialog.count()).toBe(0);
     for (const file of ['model.json', 'weights.bin', 'run.json'])
       expect(existsSync(join(exportDir, file)), file).toBe(true);
+  });
+
+  it('exports ONNX over files already there only after Overwrite', WORKER, async () => {
+    const id = runIds[0]!;
+    writeFileSync(join(exportDir, 'model.onnx'), 'not a model');
+    await page.getByRole('button', { name: 'Export weights…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Export weights' });
+    await dialog.getByLabel(/^ONNX/).check();
+    await dialog.getByLabel('Folder path').fill(exportDir);
+    await dialog.getByRole('button', { name: 'Export' }).click();
+    await expect.poll(() => dialog.getByRole('alert').innerText()).toMatch(/model\.onnx/);
+    expect(readFileSync(join(exportDir, 'model.onnx'), 'utf8')).toBe('not a model');
+    await dialog.getByRole('button', { name: 'Overwrite' }).click();
+    await expect.poll(() => dialog.count(), WORKER).toBe(0);
+    // The toast names the files and the absolute folder.
+    await page
+      .getByText(`Wrote model.onnx, run.json of “soft IoU, tiny” into ${exportDir}`)
+      .waitFor();
+    expect(readFileSync(join(exportDir, 'model.onnx')).length).toBeGreaterThan(1000);
+    expect(JSON.parse(readFileSync(join(exportDir, 'run.json'), 'utf8'))).toMatchObject({
+      run: id,
+      model: { format: 'onnx' },
+    });
+  });
+
+  it('predicts a folder into a used folder after Overwrite, with a report', WORKER, async () => {
+    const out = mkdtempSync(join(tmpdir(), 'jaccard-predicted-'));
+    try {
+      writeFileSync(join(out, 'old.txt'), 'keep?');
+      await page.getByRole('button', { name: 'Predict folder…' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Predict folder' });
+      await dialog.getByLabel('Images folder').fill(join(source, 'test', 'images'));
+      await dialog.getByLabel('Write the masks into').fill(out);
+      await dialog.getByRole('button', { name: 'Predict' }).click();
+      await expect.poll(() => dialog.getByRole('alert').count()).toBe(1);
+      expect(readdirSync(out)).toEqual(['old.txt']);
+      await dialog.getByRole('button', { name: 'Overwrite' }).click();
+      const report = dialog.getByRole('region', { name: 'Prediction report' });
+      await report.waitFor(WORKER);
+      expect(await report.getByRole('status').innerText()).toBe(`Wrote 4 masks to ${out}`);
+      expect(await report.innerText()).toMatch(/images\/s/);
+      const masks = readdirSync(out).filter((f) => f.endsWith('.png'));
+      expect(masks).toHaveLength(4);
+      await dialog.getByRole('button', { name: 'Close' }).first().click();
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it('stops a run, resumes it, and deletes it', async () => {

@@ -16,7 +16,7 @@ import {
   updateRun,
 } from '../../src/main/store/runs';
 import { loadTruth } from '../../src/main/training/data';
-import { scoreStoredPredictions, storePrediction } from '../../src/main/training/evaluate';
+import { scoreStoredPredictions, storePrediction } from '../../src/main/training/scoring';
 import {
   confusion,
   metricsFromConfusion,

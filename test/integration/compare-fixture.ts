@@ -5,7 +5,7 @@
 import { listStoredImages } from '../../src/main/store/images';
 import { createRun, replaceRunImages, updateRun } from '../../src/main/store/runs';
 import { loadTruth } from '../../src/main/training/data';
-import { storePrediction } from '../../src/main/training/evaluate';
+import { storePrediction } from '../../src/main/training/scoring';
 import { createRng } from '../../src/main/training/random';
 import { predictionFile } from '../../src/main/training/run-files';
 import type { Run } from '../../src/shared/domain';

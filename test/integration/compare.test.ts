@@ -393,6 +393,24 @@ describe('jaccard compare', () => {
     }
   });
 
+  it('takes runs by name as well as by id', async () => {
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      await compare({ runs: `iou seed 1, BCE SEED 1,${runs[2]!.id}` }, true);
+      const printed = JSON.parse(out.mock.calls.map((c) => String(c[0])).join('')) as {
+        runs: { run: { id: number } }[];
+      };
+      expect(printed.runs.map((r) => r.run.id).sort((a, b) => a - b)).toEqual(
+        [runs[0]!.id, runs[1]!.id, runs[2]!.id].sort((a, b) => a - b),
+      );
+    } finally {
+      out.mockRestore();
+    }
+    await expect(compare({ runs: 'iou seed 1,nobody' })).rejects.toThrow(
+      '--runs: "nobody" is not a run id.',
+    );
+  });
+
   it('treats unusable options as usage errors', async () => {
     await expect(compare({ runs: '1,x' })).rejects.toThrow('--runs: "x" is not a run id.');
     await expect(compare({ runs: '1' })).rejects.toThrow('--runs: Pick at least two runs');

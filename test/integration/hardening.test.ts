@@ -19,7 +19,7 @@ import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBridge } from '../../src/main/bridge';
 import { openContext } from '../../src/main/cli/command';
-import { printable, table } from '../../src/main/cli/table';
+import { printable, table } from '../../src/main/cli/helpers';
 import { createContext, type AppContext } from '../../src/main/context';
 import { exportToFolder } from '../../src/main/files';
 import { collectGarbage } from '../../src/main/gc';

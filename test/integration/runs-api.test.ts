@@ -45,7 +45,7 @@ describe('runs API', () => {
 
   it('starts a run in the worker, reports it, rescores it at any threshold, exports and deletes it', async () => {
     const started = await call<Run>('runs.start', { config: tinyConfig(fx.datasetId) });
-    expect(started.name).toBe('iou · unet 32px · seed 1');
+    expect(started.name).toBe('face · iou · unet 32px · seed 1');
     const run = await finished(started.id);
     expect(run.status).toBe('finished');
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { absolutePath } from '../../src/main/files';
 import { getStoredImage } from '../../src/main/store/images';
 import { createRun, listEpochs, listRunImages, runPid } from '../../src/main/store/runs';
-import { scoreStoredPredictions } from '../../src/main/training/evaluate';
+import { scoreStoredPredictions } from '../../src/main/training/scoring';
 import { runFolders } from '../../src/main/training/run-files';
 import { trainRun } from '../../src/main/training/trainer';
 import type { TrainProgress } from '../../src/shared/domain';

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Split } from '../../src/shared/ids';
-import {
-  assembleBatch,
-  augment,
-  CHANNELS,
-  splitImages,
-  type Sample,
-} from '../../src/main/training/data';
+import { assembleBatch, augment, splitImages, type Sample } from '../../src/main/training/data';
+import { CHANNELS } from '../../src/main/predict/view';
 import { createRng, deriveRng, shuffled } from '../../src/main/training/random';
 
 function items(counts: Record<Split, number>): { imageId: number; split: Split }[] {

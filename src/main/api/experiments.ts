@@ -4,7 +4,8 @@ import type { experimentCalls } from '../../shared/api/experiments';
 import { planExperiment } from '../experiment/plan';
 import { createCellRun, describeExperiment, listExperimentRecords } from '../experiment/store';
 import type * as Summary from '../experiment/summary';
-import { getRun, markDeadRunsInterrupted, RESUMABLE, transitionRun } from '../store/runs';
+import { RESUMABLE } from '../../shared/ids';
+import { getRun, markDeadRunsInterrupted, transitionRun } from '../store/runs';
 import { runManager } from '../training/run-manager';
 import type { Handlers } from './index';
 
@@ -23,10 +24,7 @@ export const experimentHandlers: Handlers<keyof typeof experimentCalls> = {
       if (RESUMABLE.includes(run.status)) {
         transitionRun(ctx.db, run.id, RESUMABLE, { status: 'queued', error: null });
       }
-      const now = getRun(ctx.db, run.id);
-      if (now.status !== 'queued') continue;
-      ctx.events.emit('run.updated', now);
-      manager.enqueue(now.id);
+      if (getRun(ctx.db, run.id).status === 'queued') manager.submit(run.id);
     }
     return experimentDetail(ctx, record.id);
   },

@@ -7,6 +7,7 @@ import { compareHandlers } from './compare';
 import { datasetHandlers } from './datasets';
 import { experimentHandlers } from './experiments';
 import { predictHandlers } from './predict';
+import { queueHandlers } from './queue';
 import { runHandlers } from './runs';
 import { systemHandlers } from './system';
 
@@ -22,6 +23,7 @@ const handlers: Handlers = {
   ...({} as Handlers),
   ...datasetHandlers,
   ...runHandlers,
+  ...queueHandlers,
   ...predictHandlers,
   ...systemHandlers,
   ...compareHandlers,

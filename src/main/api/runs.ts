@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { runCalls } from '../../shared/api/runs';
-import type { Run, TrainConfig } from '../../shared/domain';
+import type { Run } from '../../shared/domain';
 import { ApiError } from '../../shared/errors';
+import { RESUMABLE } from '../../shared/ids';
 import type { AppContext } from '../context';
 import { absolutePath, exportToFolder, ioError } from '../files';
 import { getStoredImage } from '../store/images';
 import {
   createRun,
-  defaultRunName,
   deleteRun,
   findPredictionFile,
   getRun,
@@ -17,12 +17,12 @@ import {
   listEpochs,
   listRuns,
   markDeadRunsInterrupted,
-  RESUMABLE,
+  type NewRun,
   transitionRun,
   updateRun,
 } from '../store/runs';
-import { modelConfigError } from '../training/models/config';
 import { predictionFile, runFolders } from '../training/run-files';
+import { scoreStoredPredictions } from '../training/scoring';
 import { runManager } from '../training/run-manager';
 import type { Handlers } from './index';
 
@@ -32,19 +32,8 @@ function settleDeadRuns(ctx: AppContext): void {
   for (const run of markDeadRunsInterrupted(ctx.db)) ctx.events.emit('run.updated', run);
 }
 
-function queue(
-  ctx: AppContext,
-  config: TrainConfig,
-  name: string,
-  groupId: string | null = null,
-): Run {
-  // Caught here rather than minutes later in the worker, and before a row exists.
-  const problem = modelConfigError(config);
-  if (problem) throw new ApiError('invalid', problem);
-  const run = createRun(ctx.db, { config, name, groupId });
-  ctx.events.emit('run.updated', run);
-  runManager(ctx).enqueue(run.id);
-  return getRun(ctx.db, run.id);
+function queue(ctx: AppContext, run: NewRun): Run {
+  return runManager(ctx).submit(createRun(ctx.db, run).id);
 }
 
 export const runHandlers: Handlers<keyof typeof runCalls> = {
@@ -58,17 +47,14 @@ export const runHandlers: Handlers<keyof typeof runCalls> = {
     return { ...getRun(ctx.db, id), epochs: listEpochs(ctx.db, id) };
   },
 
-  'runs.start': ({ config, name }, ctx) => queue(ctx, config, name || defaultRunName(config)),
+  'runs.start': ({ config, name }, ctx) => queue(ctx, { config, name }),
 
   'runs.compare': ({ config, losses, seeds }, ctx) => {
     const groupId = randomUUID();
     // Seed-major order: each seed's pair finishes together, so a comparison has usable
     // pairs long before the whole group is done.
     return seeds.flatMap((seed) =>
-      losses.map((loss) => {
-        const full: TrainConfig = { ...config, loss, seed };
-        return queue(ctx, full, defaultRunName(full), groupId);
-      }),
+      losses.map((loss) => queue(ctx, { config: { ...config, loss, seed }, groupId })),
     );
   },
 
@@ -85,14 +71,12 @@ export const runHandlers: Handlers<keyof typeof runCalls> = {
         `Run ${id} is ${run.status}; only interrupted, cancelled or failed runs resume.`,
       );
     }
-    ctx.events.emit('run.updated', getRun(ctx.db, id));
-    runManager(ctx).enqueue(id);
-    return getRun(ctx.db, id);
+    return runManager(ctx).submit(id);
   },
 
   'runs.rerun': ({ id }, ctx) => {
     const run = getRun(ctx.db, id);
-    return queue(ctx, run.config, `${run.name} (again)`, run.groupId);
+    return queue(ctx, { config: run.config, name: `${run.name} (again)`, groupId: run.groupId });
   },
 
   'runs.rename': ({ id, name }, ctx) => {
@@ -148,8 +132,6 @@ export const runHandlers: Handlers<keyof typeof runCalls> = {
 
   'runs.imageMetrics': async ({ id, threshold }, ctx) => {
     getRun(ctx.db, id);
-    // Loaded on demand: scoring stored PNGs needs no tfjs, but the module also predicts.
-    const { scoreStoredPredictions } = await import('../training/evaluate');
     return (await scoreStoredPredictions(ctx.db, ctx.dataDir, id, threshold)).images;
   },
 };

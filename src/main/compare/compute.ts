@@ -17,7 +17,7 @@ import { ApiError } from '../../shared/errors';
 import type { AppContext } from '../context';
 import { listStoredImages } from '../store/images';
 import { getRun, listEpochs, listRunImages } from '../store/runs';
-import type { Evaluation } from '../training/evaluate';
+import { scoreStoredPredictions, type Evaluation } from '../training/scoring';
 import { comparePaired, mean, meanSd } from './stats';
 
 /** The threshold the trainer scored run_images and runs.test_metrics at. */
@@ -112,9 +112,6 @@ async function scoreRun(store: Store, run: Run, threshold: number): Promise<Scor
 // The evaluator keeps what it decodes (see training/prediction-histograms.ts), so a
 // threshold slider costs a decode per prediction once, then next to nothing.
 async function rescore(store: Store, run: Run, threshold: number): Promise<Evaluation> {
-  // Loaded on demand: the evaluator module pulls in tfjs, which the stored 0.5 path
-  // never needs.
-  const { scoreStoredPredictions } = await import('../training/evaluate');
   return scoreStoredPredictions(store.db, store.dataDir, run.id, threshold);
 }
 

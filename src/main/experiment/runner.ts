@@ -10,16 +10,9 @@
 import { availableParallelism } from 'node:os';
 import type { ExperimentCell } from '../../shared/api/experiments';
 import type { Run } from '../../shared/domain';
-import type { RunStatus } from '../../shared/ids';
+import { STARTABLE, type RunStatus } from '../../shared/ids';
 import type { AppContext } from '../context';
-import {
-  getRun,
-  INTERRUPTED_MESSAGE,
-  markDeadRunsInterrupted,
-  runPid,
-  STARTABLE,
-  transitionRun,
-} from '../store/runs';
+import { getRun, interruptRun, markDeadRunsInterrupted } from '../store/runs';
 import { launchTrainer, trainerEnd, type TrainerProcess } from '../training/trainer-process';
 import type { WorkerMessage } from '../training/worker';
 import { createCellRun, experimentCells, type ExperimentRecord } from './store';
@@ -214,12 +207,6 @@ function trainerThreads(parallel: number): number {
 
 /** A run its trainer left 'running' was cut short: interrupted, resumable. */
 function settle(ctx: Store, runId: number, pid: number | undefined): Run {
-  if (pid !== undefined && runPid(ctx.db, runId) === pid) {
-    transitionRun(ctx.db, runId, ['running'], {
-      status: 'interrupted',
-      pid: null,
-      error: INTERRUPTED_MESSAGE,
-    });
-  }
+  if (pid !== undefined) interruptRun(ctx.db, runId, { pid });
   return getRun(ctx.db, runId);
 }

@@ -5,12 +5,12 @@ import type { Run } from '../../shared/domain';
 import { ApiError } from '../../shared/errors';
 import { initBackend } from '../training/backend';
 import { hasSavedModel, loadWeightsInto } from '../training/checkpoint';
-import { CHANNELS } from '../training/data';
 import { buildModel } from '../training/models';
 import { runFolders } from '../training/run-files';
 import { onnxRuntime, onnxRuntimeLoads } from './onnx-runtime';
 import type { Runtime } from './runtime';
 import { tfjsRuntime } from './tfjs-runtime';
+import { CHANNELS } from './view';
 
 /** 'auto' is ONNX Runtime where onnxruntime-node loads (several times faster on a CPU), else tfjs. */
 export const RUNTIME_IDS = ['auto', 'tfjs', 'onnx'] as const;

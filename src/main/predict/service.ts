@@ -8,7 +8,7 @@ import type { Run } from '../../shared/domain';
 import type { StoredImage } from '../store/images';
 import { assertBackendUsable, backendFailure } from '../training/backend-errors';
 import { loadImage } from '../training/data';
-import { storePrediction } from '../training/evaluate';
+import { storePrediction } from '../training/scoring';
 import { predictOptionsOf, predictProbabilities } from './predict';
 import type { Runtime } from './runtime';
 import { openRuntime } from './runtimes';

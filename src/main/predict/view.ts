@@ -5,15 +5,19 @@ import type { InputMode } from '../../shared/input';
 import type { RawImage } from '../images/raw';
 import { letterbox, type Placement } from './geometry';
 
+/** The networks see RGB: every image is made 3-channel before training or prediction. */
+export const CHANNELS = 3;
+
 /** Grey (+alpha) repeats its one value; RGBA drops alpha. */
 export function toRgb(image: RawImage): RawImage {
-  if (image.channels === 3) return image;
+  if (image.channels === CHANNELS) return image;
   const { data, width, height, channels } = image;
-  const out = new Uint8Array(width * height * 3);
+  const out = new Uint8Array(width * height * CHANNELS);
   for (let p = 0; p < width * height; p++) {
-    for (let c = 0; c < 3; c++) out[p * 3 + c] = data[p * channels + (channels < 3 ? 0 : c)]!;
+    for (let c = 0; c < CHANNELS; c++)
+      out[p * CHANNELS + c] = data[p * channels + (channels < CHANNELS ? 0 : c)]!;
   }
-  return { data: out, width, height, channels: 3 };
+  return { data: out, width, height, channels: CHANNELS };
 }
 
 /** Linear resize by sharp, off the event loop; channels are kept. */

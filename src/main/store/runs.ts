@@ -1,7 +1,7 @@
 // Runs, their per-epoch curves and per-image test results. Every write that the UI must
 // see goes through here, so the trainer process and the engine agree on one shape.
 import { ApiError } from '../../shared/errors';
-import { LEGACY_INPUT } from '../../shared/input';
+import { inputOf, LEGACY_INPUT } from '../../shared/input';
 import type {
   EpochMetrics,
   ImageMetrics,
@@ -11,6 +11,7 @@ import type {
 } from '../../shared/domain';
 import type { BackendId, RunStatus } from '../../shared/ids';
 import { isProcessAlive } from '../process-alive';
+import { modelConfigError } from '../training/models/config';
 import { type Db, writeTransaction } from './database';
 
 interface RunRow {
@@ -62,26 +63,61 @@ function toRun(row: RunRow): Run {
   };
 }
 
-/** Statuses a run can train from: a new run, or one cut short (it resumes). */
-export const STARTABLE: readonly RunStatus[] = ['queued', 'interrupted', 'cancelled', 'failed'];
-export const RESUMABLE: readonly RunStatus[] = ['interrupted', 'cancelled', 'failed'];
-
-export function defaultRunName(config: TrainConfig): string {
-  return `${config.loss} · ${config.model} ${config.size}px · seed ${config.seed}`;
+/**
+ * "faces · iou · unet 64px · seed 1": the dataset, loss, model, input size (and mode, for
+ * patches) and seed, then " (2)", " (3)"… when runs by that name exist already, so no two
+ * runs get the same automatic name.
+ */
+export function defaultRunName(db: Db, config: TrainConfig): string {
+  const dataset = db.prepare('SELECT name FROM datasets WHERE id = ?').get(config.datasetId) as
+    { name: string } | undefined;
+  const input = inputOf(config);
+  const patches =
+    input.mode !== 'patches'
+      ? ''
+      : input.scale === 1
+        ? ' patches'
+        : ` patches 1:${+(1 / input.scale).toFixed(2)}`;
+  const base = [
+    ...(dataset ? [dataset.name] : []),
+    config.loss,
+    `${config.model} ${config.size}px${patches}`,
+    `seed ${config.seed}`,
+  ].join(' · ');
+  const taken = new Set(
+    (
+      db
+        .prepare(`SELECT name FROM runs WHERE name = ? OR substr(name, 1, ?) = ?`)
+        .all(base, base.length + 2, `${base} (`) as { name: string }[]
+    ).map((r) => r.name),
+  );
+  if (!taken.has(base)) return base;
+  let n = 2;
+  while (taken.has(`${base} (${n})`)) n++;
+  return `${base} (${n})`;
 }
 
 export interface NewRun {
   config: TrainConfig;
-  name: string;
+  /** By default the config in words (defaultRunName). */
+  name?: string;
   groupId?: string | null;
 }
 
 /** The layers a run's weights fit: a parent must share them to be fine-tuned from. */
 const ARCHITECTURE = ['model', 'baseFilters', 'depth', 'batchNorm'] as const;
 
+/**
+ * The one way a run comes to be (the app's runs.start and runs.compare, an experiment's
+ * cells, `jaccard train`): checked, named and stored 'queued'. A network that cannot be
+ * built is refused here, before a row exists, not minutes later in the trainer.
+ */
 export function createRun(db: Db, run: NewRun): Run {
   const dataset = db.prepare('SELECT id FROM datasets WHERE id = ?').get(run.config.datasetId);
   if (!dataset) throw new ApiError('not-found', `Dataset ${run.config.datasetId} does not exist.`);
+  const problem = modelConfigError(run.config);
+  if (problem) throw new ApiError('invalid', problem);
+  const name = run.name?.trim() || defaultRunName(db, run.config);
   const { parentRunId } = run.config;
   if (parentRunId !== undefined) {
     const parent = getRun(db, parentRunId);
@@ -106,7 +142,7 @@ export function createRun(db: Db, run: NewRun): Run {
       `INSERT INTO runs (dataset_id, name, config, status, group_id)
        VALUES (?, ?, ?, 'queued', ?)`,
     )
-    .run(run.config.datasetId, run.name, JSON.stringify(run.config), run.groupId ?? null);
+    .run(run.config.datasetId, name, JSON.stringify(run.config), run.groupId ?? null);
   return getRun(db, Number(lastInsertRowid));
 }
 
@@ -119,6 +155,30 @@ export function getRun(db: Db, id: number): Run {
   const run = findRun(db, id);
   if (!run) throw new ApiError('not-found', `Run ${id} does not exist.`);
   return run;
+}
+
+/**
+ * A run named on the command line: digits are an id, anything else a run's exact name
+ * (case-insensitive when no name matches exactly). Two runs by that name: an error listing
+ * their ids, so the user can pick one.
+ */
+export function resolveRunId(db: Db, target: string): number {
+  const text = target.trim();
+  if (/^\d+$/.test(text)) return getRun(db, Number(text)).id;
+  const exact = db.prepare('SELECT id FROM runs WHERE name = ? ORDER BY id').all(text) as {
+    id: number;
+  }[];
+  const found = exact.length
+    ? exact
+    : (db.prepare('SELECT id FROM runs WHERE lower(name) = lower(?) ORDER BY id').all(text) as {
+        id: number;
+      }[]);
+  if (found.length === 1) return found[0]!.id;
+  if (found.length === 0) throw new ApiError('not-found', `There is no run named "${text}".`);
+  throw new ApiError(
+    'invalid',
+    `${found.length} runs are named "${text}" (ids ${found.map((r) => r.id).join(', ')}); give an id.`,
+  );
 }
 
 export function listRuns(db: Db, filter: { datasetId?: number; status?: RunStatus } = {}): Run[] {
@@ -182,22 +242,45 @@ export function updateRun(db: Db, id: number, patch: RunPatch): Run {
 }
 
 /**
- * Moves a run to `status` only if it is currently in one of `from`; returns whether it
- * did. Two processes (engine, trainer) may race to settle a run; the first one wins.
+ * Moves a run to `status` only if it is currently in one of `from` (and, given `pid`,
+ * its row still names that process); returns whether it did. The one writer of a run's
+ * status: two processes (engine, trainer, CLI) may race to settle a run, and the first
+ * one wins.
  */
 export function transitionRun(
   db: Db,
   id: number,
   from: readonly RunStatus[],
   patch: RunPatch & { status: RunStatus },
+  pid?: number | null,
 ): boolean {
   return writeTransaction(db, () => {
-    const row = db.prepare('SELECT status FROM runs WHERE id = ?').get(id) as
-      { status: RunStatus } | undefined;
+    const row = db.prepare('SELECT status, pid FROM runs WHERE id = ?').get(id) as
+      { status: RunStatus; pid: number | null } | undefined;
     if (!row || !from.includes(row.status)) return false;
+    if (pid !== undefined && row.pid !== pid) return false;
     updateRun(db, id, patch);
     return true;
   });
+}
+
+/**
+ * A run whose training process is gone (killed, crashed, its parent gone) was cut short:
+ * 'interrupted', resumable from its last checkpoint. With `pid`, only while the row still
+ * names that process (a run resumed meanwhile by another one is left alone).
+ */
+export function interruptRun(
+  db: Db,
+  id: number,
+  options: { from?: readonly RunStatus[]; pid?: number | null; error?: string } = {},
+): boolean {
+  return transitionRun(
+    db,
+    id,
+    options.from ?? ['running'],
+    { status: 'interrupted', pid: null, error: options.error ?? INTERRUPTED_MESSAGE },
+    options.pid,
+  );
 }
 
 export function deleteRun(db: Db, id: number): void {
@@ -364,16 +447,12 @@ export function listRunImages(db: Db, runId: number): StoredPrediction[] {
  * interrupted and can resume from its last checkpoint. Never 'finished'.
  */
 export function markDeadRunsInterrupted(db: Db, isAlive = isProcessAlive): Run[] {
-  // The pid is part of the WHERE so a run resumed meanwhile by a live process is left alone.
-  const settle = db.prepare(
-    `UPDATE runs SET status = 'interrupted', pid = NULL, error = ?
-     WHERE id = ? AND status = 'running' AND pid IS ?`,
-  );
   const settled: Run[] = [];
   for (const run of listRuns(db, { status: 'running' })) {
     const pid = runPid(db, run.id);
     if (pid !== null && isAlive(pid)) continue;
-    if (settle.run(INTERRUPTED_MESSAGE, run.id, pid).changes > 0) settled.push(getRun(db, run.id));
+    // Only while the row names the dead process: a run resumed meanwhile is left alone.
+    if (interruptRun(db, run.id, { pid })) settled.push(getRun(db, run.id));
   }
   return settled;
 }

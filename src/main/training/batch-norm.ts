@@ -8,6 +8,7 @@
 // weights, before every validation and checkpoint, removes the lag. Training itself is
 // unchanged: the moving averages never enter a training-mode forward pass.
 import * as tf from '@tensorflow/tfjs';
+import { CHANNELS } from '../predict/view';
 import { assembleBatch, chunks, type Sample } from './data';
 
 /** Running mean and variance over chunks (Chan et al.'s parallel update). */
@@ -43,7 +44,7 @@ export class BatchNormCalibrator {
     for (const group of chunks(samples, chunkSize)) {
       const { x } = assembleBatch(group, size, null);
       const moments = tf.tidy(() => {
-        const input = tf.tensor4d(x, [group.length, size, size, 3]);
+        const input = tf.tensor4d(x, [group.length, size, size, CHANNELS]);
         const acts = this.probe!.apply(input, { training: true }) as tf.Tensor | tf.Tensor[];
         return (Array.isArray(acts) ? acts : [acts]).map((a) => {
           const { mean, variance } = tf.moments(a, [0, 1, 2]);

@@ -13,12 +13,10 @@ import type { RawImage } from '../images/raw';
 import type { InputMode } from '../../shared/input';
 import { UNASSIGNED_TRAIN, UNASSIGNED_VALIDATION } from '../../shared/splits';
 import { windowStarts } from '../predict/geometry';
-import { resizeRaw, scaledSize, toRgb, toSquare, toUnit } from '../predict/view';
+import { CHANNELS, resizeRaw, scaledSize, toRgb, toSquare, toUnit } from '../predict/view';
 import type { Db } from '../store/database';
 import { listStoredImages } from '../store/images';
 import { deriveRng, shuffled, type Rng } from './random';
-
-export const CHANNELS = 3;
 
 export interface SampleRef {
   imageId: number;

@@ -9,6 +9,7 @@ import {
   findRun,
   getRun,
   INTERRUPTED_MESSAGE,
+  interruptRun,
   listRuns,
   markDeadRunsInterrupted,
   runPid,
@@ -66,11 +67,38 @@ export class RunManager {
     return this.active?.runId ?? null;
   }
 
+  /** Announces a run just made 'queued' (new, or to resume) and queues it; answers its row. */
+  submit(runId: number): Run {
+    this.announce(runId);
+    this.enqueue(runId);
+    return getRun(this.ctx.db, runId);
+  }
+
   /** Queues a run already in 'queued' state; it starts when the trainer is free. */
   enqueue(runId: number): void {
     if (this.closed) throw new ApiError('busy', 'The engine is shutting down.');
-    if (!this.queue.includes(runId) && this.active?.runId !== runId) this.queue.push(runId);
+    if (!this.queue.includes(runId) && this.active?.runId !== runId) {
+      this.queue.push(runId);
+      this.announceQueue();
+    }
     this.pump();
+  }
+
+  /** The queued runs in the order they will train (the training one is not among them). */
+  get order(): number[] {
+    return [...this.queue];
+  }
+
+  /**
+   * Puts the given queued runs first, in the given order; the others follow in theirs.
+   * Ids that are not queued (any more) are passed over. Answers the new order.
+   */
+  reorder(ids: readonly number[]): number[] {
+    const first = [...new Set(ids)].filter((id) => this.queue.includes(id));
+    const rest = this.queue.filter((id) => !first.includes(id));
+    this.queue.splice(0, this.queue.length, ...first, ...rest);
+    this.announceQueue();
+    return this.order;
   }
 
   /**
@@ -114,12 +142,20 @@ export class RunManager {
   async close(): Promise<void> {
     this.closed = true;
     this.queue.length = 0;
+    this.announceQueue();
     if (this.active) await this.halt(this.active.runId);
   }
 
   private removeFromQueue(runId: number): void {
     const at = this.queue.indexOf(runId);
-    if (at >= 0) this.queue.splice(at, 1);
+    if (at >= 0) {
+      this.queue.splice(at, 1);
+      this.announceQueue();
+    }
+  }
+
+  private announceQueue(): void {
+    this.ctx.events.emit('queue.updated', { ids: this.order });
   }
 
   private announce(runId: number): Run {
@@ -131,6 +167,7 @@ export class RunManager {
   private pump(): void {
     while (!this.active && !this.closed && this.queue.length > 0) {
       const runId = this.queue.shift()!;
+      this.announceQueue();
       if (findRun(this.ctx.db, runId)?.status === 'queued') this.spawn(runId);
     }
   }
@@ -191,11 +228,7 @@ export class RunManager {
     const from: RunStatus[] = active.reported ? ['running'] : ['running', 'queued'];
     const settled = active.stopping
       ? transitionRun(this.ctx.db, active.runId, from, { status: 'cancelled', pid: null })
-      : transitionRun(this.ctx.db, active.runId, from, {
-          status: 'interrupted',
-          pid: null,
-          error: reason,
-        });
+      : interruptRun(this.ctx.db, active.runId, { from, error: reason });
     if (settled) this.announce(active.runId);
     this.pump();
   }

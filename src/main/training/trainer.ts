@@ -8,15 +8,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EpochMetrics, Run, TrainProgress } from '../../shared/domain';
 import { ApiError } from '../../shared/errors';
+import { STARTABLE } from '../../shared/ids';
 import type { Db } from '../store/database';
-import {
-  getRun,
-  STARTABLE,
-  recordEpoch,
-  transitionRun,
-  truncateEpochs,
-  updateRun,
-} from '../store/runs';
+import { getRun, recordEpoch, transitionRun, truncateEpochs, updateRun } from '../store/runs';
 import { initBackend } from './backend';
 import { backendFailure, checkTrainingFits, type TrainingWork } from './backend-errors';
 import { breathe } from './breathe';
@@ -43,6 +37,7 @@ import {
   type Splits,
 } from './data';
 import { predictOptionsOf } from '../predict/predict';
+import { CHANNELS } from '../predict/view';
 import { savedModelFolder } from '../predict/runtimes';
 import { tfjsRuntime } from '../predict/tfjs-runtime';
 import { evaluateAndStore } from './evaluate';
@@ -184,7 +179,7 @@ class Session {
       );
     }
     // Built before the images load, so a model too big for the backend fails at once.
-    const model = (this.model = buildModel({ ...config, channels: 3, seed: config.seed }));
+    const model = (this.model = buildModel({ ...config, channels: CHANNELS, seed: config.seed }));
     checkTrainingFits(backend, model, this.work);
     const { train, validation, draw } = await this.loadData(splits);
     this.checkCancel();

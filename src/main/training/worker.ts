@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { EpochMetrics, Run, TrainProgress } from '../../shared/domain';
 import { DATABASE_FILE } from '../paths';
 import { openDatabase, type Db } from '../store/database';
-import { INTERRUPTED_MESSAGE, transitionRun } from '../store/runs';
+import { interruptRun } from '../store/runs';
 import { trainRun } from './trainer';
 
 export type WorkerRequest = { type: 'start'; runId: number; dataDir: string } | { type: 'stop' };
@@ -36,13 +36,7 @@ let active: { db: Db; runId: number } | null = null;
 // The engine went away (crash, quit): nobody is listening, so stop now and leave the run
 // resumable rather than training for no one.
 process.on('disconnect', () => {
-  if (active) {
-    transitionRun(active.db, active.runId, ['running'], {
-      status: 'interrupted',
-      pid: null,
-      error: INTERRUPTED_MESSAGE,
-    });
-  }
+  if (active) interruptRun(active.db, active.runId);
   process.exit(0);
 });
 

@@ -10,6 +10,8 @@ export interface ApiEvents {
   'run.deleted': { id: number };
   'prelabel.progress': { datasetId: number; runId: number; done: number; total: number };
   'predict.progress': { runId: number; done: number; total: number; file: string };
+  /** The engine's queue changed: the queued runs in the order they will train. */
+  'queue.updated': { ids: number[] };
 }
 
 export type EventName = keyof ApiEvents;
@@ -21,4 +23,5 @@ export const EVENT_NAMES: readonly EventName[] = [
   'run.deleted',
   'prelabel.progress',
   'predict.progress',
+  'queue.updated',
 ];

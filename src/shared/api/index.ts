@@ -8,6 +8,7 @@ import type { ApiEvents, EventName } from './events';
 import { experimentCalls } from './experiments';
 import type { MediaPath } from './media';
 import { predictCalls } from './predict';
+import { queueCalls } from './queue';
 import { runCalls } from './runs';
 import { systemCalls } from './system';
 
@@ -15,6 +16,7 @@ export const calls = {
   ...systemCalls,
   ...datasetCalls,
   ...runCalls,
+  ...queueCalls,
   ...predictCalls,
   ...compareCalls,
   ...experimentCalls,

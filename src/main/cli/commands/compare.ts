@@ -1,4 +1,5 @@
-// `jaccard compare --runs 1,2,3 [--threshold 0.5] [--json] [--report out.html] [--csv out.csv]`:
+// `jaccard compare --runs 1,2,3 [--threshold 0.5] [--json] [--report out.html] [--csv out.csv]`
+// (runs by id or by name):
 // the Compare view's numbers in a terminal, and its exports as files.
 import { resolve } from 'node:path';
 import { compareCalls, type ComparisonResult } from '../../../shared/api/compare';
@@ -9,30 +10,47 @@ import {
   formatScore,
   formatTest,
 } from '../../../shared/charts';
+import { ApiError } from '../../../shared/errors';
 import { computeComparison } from '../../compare/compute';
 import { comparisonCsv } from '../../compare/csv';
 import { comparisonReport } from '../../compare/report';
 import { writeFileAtomic } from '../../files';
+import { resolveRunId } from '../../store/runs';
 import { printJson, UsageError, withContext, type Command } from '../command';
 
 const DISAGREEMENTS_SHOWN = 5;
 
 export const compareCommand: Command = {
-  usage: 'compare --runs <id,id,...> [--threshold <t>] [--report <file.html>] [--csv <file.csv>]',
+  usage:
+    'compare --runs <id|name,id|name,...> [--threshold <t>] [--report <file.html>] [--csv <file.csv>]',
   summary:
     'Compare finished runs: metrics per arm (runs differing only by seed), paired t and ' +
     'Wilcoxon tests across test images and seeds, and the images they disagree on most.',
   options: {
-    runs: { type: 'string', description: 'the runs to compare, e.g. 1,2,3 (at least two)' },
+    runs: {
+      type: 'string',
+      description: 'the runs to compare by id or name, e.g. 1,2,3 (at least two)',
+    },
     threshold: { type: 'string', description: 'foreground at p >= t (default 0.5)' },
     report: { type: 'string', description: 'also write the self-contained HTML report here' },
     csv: { type: 'string', description: 'also write the metrics table as CSV here' },
   },
   async run({ dataDir, json, values }) {
-    const { runIds, threshold } = parseOptions(values);
+    const { runs, threshold } = parseOptions(values);
     const written: Record<string, string> = {};
     const result = await withContext(dataDir, async (ctx) => {
-      const result = await computeComparison(ctx, runIds, threshold);
+      const runIds = runs.map((r) => {
+        if (/^\d+$/.test(r)) return Number(r);
+        try {
+          return resolveRunId(ctx.db, r);
+        } catch (error) {
+          if (!(error instanceof ApiError && error.code === 'not-found')) throw error;
+          throw new UsageError(`--runs: "${r}" is not a run id. No run is named so either.`);
+        }
+      });
+      const parsed = compareCalls['compare.compute'].input.safeParse({ runIds, threshold });
+      if (!parsed.success) throw new UsageError(`--runs: ${parsed.error.issues[0]!.message}`);
+      const result = await computeComparison(ctx, parsed.data.runIds, parsed.data.threshold);
       if (typeof values.report === 'string') {
         written.report = resolve(values.report);
         await writeFileAtomic(written.report, Buffer.from(await comparisonReport(result)));
@@ -54,16 +72,17 @@ export const compareCommand: Command = {
 };
 
 function parseOptions(values: Record<string, string | boolean | undefined>): {
-  runIds: number[];
+  runs: string[];
   threshold: number;
 } {
   if (typeof values.runs !== 'string') throw new UsageError('say which runs: --runs 1,2,3');
-  const parts = values.runs.split(',').map((p) => p.trim());
-  const bad = parts.find((p) => !/^\d+$/.test(p) || Number(p) === 0);
-  if (bad !== undefined) throw new UsageError(`--runs: "${bad}" is not a run id.`);
+  const runs = values.runs.split(',').map((p) => p.trim());
+  const bad = runs.find((p) => p === '' || /^0+$/.test(p));
+  if (bad !== undefined) throw new UsageError(`--runs: "${bad}" is not a run id or name.`);
   const threshold = typeof values.threshold === 'string' ? Number(values.threshold) : undefined;
+  // The threshold's own checks; the runs are looked up once the store is open.
   const parsed = compareCalls['compare.compute'].input.safeParse({
-    runIds: parts.map(Number),
+    runIds: runs.map((_, i) => i + 1),
     threshold,
   });
   if (!parsed.success) {
@@ -72,7 +91,7 @@ function parseOptions(values: Record<string, string | boolean | undefined>): {
       `--${issue.path[0] === 'runIds' ? 'runs' : 'threshold'}: ${issue.message}`,
     );
   }
-  return parsed.data;
+  return { runs, threshold: parsed.data.threshold };
 }
 
 function summary(result: ComparisonResult): string {

@@ -5,7 +5,7 @@ import { datasetHandlers } from '../../api/datasets';
 import type { AppContext } from '../../context';
 import { findDatasetId, getDataset, listDatasets } from '../../store/datasets';
 import { printJson, UsageError, withContext, type Command } from '../command';
-import { table } from '../table';
+import { table } from '../helpers';
 
 export const datasetsCommand: Command = {
   usage: 'datasets [list] | datasets delete <id or name>',

@@ -1,22 +1,21 @@
-// `jaccard evaluate --run <id> [--split test] [--threshold 0.5]`: a run's metrics per
+// `jaccard evaluate --run <id|name> [--split test] [--threshold 0.5]`: a run's metrics per
 // image and pooled, plus IoU over thresholds. The test split is scored from the stored
 // predictions; validation and train are predicted afresh with the run's best weights.
 import { ApiError } from '../../../shared/errors';
-import { getRun } from '../../store/runs';
+import { getRun, resolveRunId } from '../../store/runs';
 import { evaluateRun } from '../../training/evaluate';
 import type { SplitName } from '../../training/data';
 import { printJson, UsageError, withContext, type Command } from '../command';
-import { table } from '../table';
-import { exitEvenIfHeld } from './train';
+import { exitEvenIfHeld, table } from '../helpers';
 
 const SPLITS: readonly SplitName[] = ['test', 'validation', 'train'];
 
 export const evaluateCommand: Command = {
-  usage: 'evaluate --run <id> [--split test|validation|train] [--threshold 0.5]',
+  usage: 'evaluate --run <id|name> [--split test|validation|train] [--threshold 0.5]',
   summary:
     "Score a run's predictions: IoU, Dice, accuracy, precision, recall per image and pooled.",
   options: {
-    run: { type: 'string', description: 'the run to evaluate' },
+    run: { type: 'string', description: 'the run to evaluate: its id or its name' },
     split: { type: 'string', description: 'test (default), validation or train' },
     threshold: {
       type: 'string',
@@ -24,9 +23,9 @@ export const evaluateCommand: Command = {
     },
   },
   async run({ dataDir, json, values }) {
-    const runId = Number(values.run);
-    if (values.run === undefined || !Number.isInteger(runId) || runId <= 0) {
-      throw new UsageError('say which run to evaluate: --run <id>.');
+    const target = typeof values.run === 'string' ? values.run.trim() : '';
+    if (!target || target === '0') {
+      throw new UsageError('say which run to evaluate: --run <id|name>.');
     }
     const split = (values.split ?? 'test') as SplitName;
     if (!SPLITS.includes(split)) throw new UsageError(`--split: use ${SPLITS.join(', ')}.`);
@@ -35,15 +34,15 @@ export const evaluateCommand: Command = {
       throw new UsageError('--threshold: a number from 0 to 1.');
 
     const { run, evaluation } = await withContext(dataDir, async (ctx) => {
-      const run = getRun(ctx.db, runId);
+      const run = getRun(ctx.db, resolveRunId(ctx.db, target));
       return { run, evaluation: await evaluateRun(ctx.db, dataDir, run, split, threshold) };
     }).finally(exitEvenIfHeld);
     if (json) {
-      printJson({ runId, split, ...evaluation });
+      printJson({ runId: run.id, split, ...evaluation });
       return;
     }
     if (!evaluation.pooled)
-      throw new ApiError('invalid', `Run ${runId} has no ${split} images to score.`);
+      throw new ApiError('invalid', `Run ${run.id} has no ${split} images to score.`);
     const f = (v: number) => v.toFixed(4);
     const rows = [
       ['IMAGE', 'IOU', 'DICE', 'ACCURACY', 'PRECISION', 'RECALL'],

@@ -20,7 +20,7 @@ import { DEFAULT_PARALLEL, runExperiment, type RunnerEvent } from '../../experim
 import { countCells } from '../../experiment/store';
 import { summarizeGroups } from '../../experiment/summary';
 import { openContext, stopOnCtrlC, UsageError, type Command, type CommandArgs } from '../command';
-import { duration, table } from './runs';
+import { duration, table } from '../helpers';
 
 /** Flags that set a protocol field, and the field each sets. */
 const PROTOCOL_FLAGS = {

@@ -3,7 +3,7 @@
 import type { ImportReport } from '../../../shared/domain';
 import { importFolder } from '../../images/importer';
 import { printJson, UsageError, withContext, type Command } from '../command';
-import { printable } from '../table';
+import { printable } from '../helpers';
 
 export const importCommand: Command = {
   usage: 'import <folder> [--name <dataset> | --dataset <id>]',

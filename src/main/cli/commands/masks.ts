@@ -12,8 +12,7 @@ import { folderSources } from '../../predict/folder';
 import { listStoredImages } from '../../store/images';
 import { acceptPrelabels } from '../../store/masks';
 import { printJson, UsageError, withContext, type Command } from '../command';
-import { printable } from '../table';
-import { datasetIdOf } from './runs';
+import { datasetIdOf, printable } from '../helpers';
 
 export const masksCommand: Command = {
   usage: 'masks (<folder> | --accept) --dataset <name or id>',

@@ -1,12 +1,10 @@
 // `jaccard predict --run <id> <folder> | --dataset <name or id> --out <dir>`: a finished
 // run's masks for new images, one 0/255 PNG per image at its own size and orientation.
-import { getRun } from '../../store/runs';
+import { getRun, resolveRunId } from '../../store/runs';
 import { datasetSources, folderSources, predictToFolder } from '../../predict/folder';
 import { RUNTIME_IDS, type RuntimeChoice } from '../../predict/runtimes';
 import { printJson, UsageError, withContext, type Command } from '../command';
-import { printable } from '../table';
-import { datasetIdOf } from './runs';
-import { exitEvenIfHeld } from './train';
+import { datasetIdOf, exitEvenIfHeld, printable } from '../helpers';
 
 export const predictCommand: Command = {
   usage:
@@ -14,7 +12,7 @@ export const predictCommand: Command = {
   summary:
     "Predict masks for a folder of images (or a dataset's images) with a finished run: one 0/255 PNG per image, same stem.",
   options: {
-    run: { type: 'string', description: 'the finished run whose model predicts' },
+    run: { type: 'string', description: 'the finished run whose model predicts (id or name)' },
     dataset: {
       type: 'string',
       description: "predict a dataset's stored images instead of a folder",
@@ -35,10 +33,8 @@ export const predictCommand: Command = {
     },
   },
   async run({ dataDir, json, positionals, values }) {
-    const runId = Number(values.run);
-    if (values.run === undefined || !Number.isInteger(runId) || runId <= 0) {
-      throw new UsageError('say which run predicts: --run <id>.');
-    }
+    const target = typeof values.run === 'string' ? values.run.trim() : '';
+    if (!target) throw new UsageError('say which run predicts: --run <id or name>.');
     const folder = positionals[0];
     if ((folder === undefined) === (values.dataset === undefined) || positionals.length > 1) {
       throw new UsageError('give one folder of images, or --dataset <name or id>, not both.');
@@ -54,7 +50,7 @@ export const predictCommand: Command = {
     }
     const tty = !json && process.stderr.isTTY;
     const report = await withContext(dataDir, async (ctx) => {
-      const run = getRun(ctx.db, runId);
+      const run = getRun(ctx.db, resolveRunId(ctx.db, target));
       const { sources, problems } =
         folder === undefined
           ? {

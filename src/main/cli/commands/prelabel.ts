@@ -1,28 +1,29 @@
 // `jaccard prelabel --run <id> --dataset <d>`: the Datasets view's "Pre-label images that
 // need a mask", headless: a finished run's masks, stored as pre-labels to accept or correct.
 import { prelabelDataset } from '../../predict/prelabel';
+import { resolveRunId } from '../../store/runs';
 import { printJson, UsageError, withContext, type Command } from '../command';
-import { datasetIdOf } from './runs';
-import { exitEvenIfHeld } from './train';
+import { datasetIdOf, exitEvenIfHeld } from '../helpers';
 
 export const prelabelCommand: Command = {
   usage: 'prelabel --run <id> --dataset <name or id>',
   summary:
     "Pre-label a dataset's images that need a mask with any finished run; they train once accepted or corrected.",
   options: {
-    run: { type: 'string', description: 'the finished run whose model predicts' },
+    run: { type: 'string', description: 'the finished run whose model predicts (id or name)' },
     dataset: { type: 'string', description: 'the dataset to pre-label (name or id)' },
   },
   async run({ dataDir, json, values }) {
-    const runId = Number(values.run);
-    if (values.run === undefined || !Number.isInteger(runId) || runId <= 0) {
-      throw new UsageError('say which run predicts: --run <id>.');
-    }
+    const target = typeof values.run === 'string' ? values.run.trim() : '';
+    if (!target) throw new UsageError('say which run predicts: --run <id or name>.');
     if (typeof values.dataset !== 'string') {
       throw new UsageError('say which dataset: --dataset <name or id>.');
     }
     const report = await withContext(dataDir, (ctx) =>
-      prelabelDataset(ctx, { datasetId: datasetIdOf(ctx, values.dataset as string), runId }),
+      prelabelDataset(ctx, {
+        datasetId: datasetIdOf(ctx, values.dataset as string),
+        runId: resolveRunId(ctx.db, target),
+      }),
     ).finally(exitEvenIfHeld);
     if (json) {
       printJson(report);

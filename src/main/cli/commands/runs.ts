@@ -1,11 +1,8 @@
 // `jaccard runs [--dataset <name or id>]`: every run with its status, backend and scores.
 import type { Run } from '../../../shared/domain';
-import { ApiError } from '../../../shared/errors';
-import type { AppContext } from '../../context';
-import { findDatasetId, getDataset } from '../../store/datasets';
 import { listRuns, markDeadRunsInterrupted } from '../../store/runs';
 import { printJson, withContext, type Command } from '../command';
-import { table } from '../table';
+import { datasetIdOf, duration, table } from '../helpers';
 
 export const runsCommand: Command = {
   usage: 'runs [--dataset <name or id>]',
@@ -30,23 +27,8 @@ export const runsCommand: Command = {
   },
 };
 
-/** A number is an id; anything else a name. */
-export function datasetIdOf(ctx: AppContext, target: string): number {
-  if (/^\d+$/.test(target)) return getDataset(ctx.db, Number(target)).id;
-  const id = findDatasetId(ctx.db, target);
-  if (id === null) throw new ApiError('not-found', `There is no dataset named "${target}".`);
-  return id;
-}
-
 const score = (v: number | null | undefined) =>
   v === null || v === undefined ? '-' : v.toFixed(3);
-
-export function duration(seconds: number | null): string {
-  if (seconds === null) return '-';
-  if (seconds < 90) return `${seconds.toFixed(0)} s`;
-  if (seconds < 5400) return `${(seconds / 60).toFixed(1)} min`;
-  return `${(seconds / 3600).toFixed(1)} h`;
-}
 
 function runRows(runs: readonly Run[]): string[][] {
   return [
@@ -64,6 +46,3 @@ function runRows(runs: readonly Run[]): string[][] {
     ]),
   ];
 }
-
-// experiment.ts still imports the table from here.
-export { table };

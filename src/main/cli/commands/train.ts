@@ -5,11 +5,11 @@ import { trainConfigSchema } from '../../../shared/api/runs';
 import { describeInput } from '../../../shared/input';
 import type { EpochMetrics, Run, TrainProgress } from '../../../shared/domain';
 import { BACKEND_IDS, BACKEND_LABELS, LOSS_IDS, MODEL_IDS } from '../../../shared/ids';
-import { createRun, defaultRunName, getRun, markDeadRunsInterrupted } from '../../store/runs';
-import { modelConfigError } from '../../training/models/config';
+import { ApiError } from '../../../shared/errors';
+import { createRun, getRun, markDeadRunsInterrupted } from '../../store/runs';
 import { trainRun } from '../../training/trainer';
 import { openContext, stopOnCtrlC, UsageError, type Command, type CommandArgs } from '../command';
-import { datasetIdOf, duration } from './runs';
+import { datasetIdOf, duration, exitEvenIfHeld } from '../helpers';
 
 /** Flags that set a TrainConfig field, and the field each sets. */
 const CONFIG_FLAGS = {
@@ -118,15 +118,6 @@ export const trainCommand: Command = {
   },
 };
 
-/**
- * The threaded wasm backend leaves a MessagePort open that keeps Node running after the
- * work is done; exit shortly after the command returns (with its exit code) if nothing
- * else has ended the process by then. The timer itself holds nothing open.
- */
-export function exitEvenIfHeld(): void {
-  setTimeout(() => process.exit(), 500).unref();
-}
-
 function resumeId({ values }: CommandArgs): number {
   const given = [
     'dataset',
@@ -181,14 +172,14 @@ function newRun(ctx: ReturnType<typeof openContext>, { values }: CommandArgs): R
         : (Object.entries(CONFIG_FLAGS).find(([, f]) => f === field)?.[0] ?? field);
     throw new UsageError(`--${flag}: ${issue.message}`);
   }
-  const config = parsed.data;
-  const problem = modelConfigError(config);
-  if (problem) throw new UsageError(`--size, --depth: ${problem}`);
-  const name =
-    typeof values.name === 'string' && values.name.trim()
-      ? values.name.trim()
-      : defaultRunName(config);
-  return createRun(ctx.db, { config, name });
+  const name = typeof values.name === 'string' ? values.name : undefined;
+  try {
+    return createRun(ctx.db, { config: parsed.data, name });
+  } catch (error) {
+    // A network that cannot be built, say: a mistake in the flags.
+    if (error instanceof ApiError && error.code === 'invalid') throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 interface Output {

@@ -4,13 +4,14 @@
 // to a run's curves, 'run.deleted' drops it. Writes go through here as well.
 import type { Input } from '../../../shared/api';
 import type { EpochMetrics, Run, TrainProgress } from '../../../shared/domain';
-import type { RunStatus } from '../../../shared/ids';
+import { RESUMABLE, type RunStatus } from '../../../shared/ids';
 import { api } from '../api';
 import { ListStore } from './list.svelte';
 
 /** Statuses the queue shows: waiting, working, or cut short and resumable. */
 export const ACTIVE: readonly RunStatus[] = ['queued', 'running'];
-export const RESUMABLE: readonly RunStatus[] = ['interrupted', 'cancelled', 'failed'];
+// The run views take it from here with the rest of the run state.
+export { RESUMABLE };
 
 class RunsStore extends ListStore<Run> {
   /** The latest batch-level report of each run that is training. */

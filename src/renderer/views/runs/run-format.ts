@@ -1,12 +1,10 @@
 // How runs read in the Train, Runs and Compare views.
 import type { Run, TrainConfig, TrainProgress } from '../../../shared/domain';
-import { BACKEND_LABELS, type BackendId, type ModelId, type RunStatus } from '../../../shared/ids';
+import { BACKEND_LABELS, MODEL_LABELS, type BackendId, type RunStatus } from '../../../shared/ids';
 import { inputOf } from '../../../shared/input';
 
-export const MODEL_LABELS: Record<ModelId, string> = {
-  unet: 'U-Net',
-  tiramisu: 'Tiramisu (FC-DenseNet)',
-};
+// The run views take it from here with the rest of how runs read.
+export { MODEL_LABELS };
 
 export const STATUS_LABELS: Record<RunStatus, string> = {
   queued: 'Queued',

@@ -1,0 +1,60 @@
+// What the CLI's commands share: names made safe to print, tables, durations, a dataset
+// named by name or id, and the exit that threaded wasm would otherwise hold up. Commands
+// import these from here, never from a sibling command.
+import { ApiError } from '../../shared/errors';
+import type { AppContext } from '../context';
+import { findDatasetId, getDataset } from '../store/datasets';
+
+/**
+ * Control characters (C0, DEL, C1) and bidirectional overrides as visible escapes: a file
+ * name may carry any of them, and printed raw they drive the terminal (colours, cursor
+ * moves, hidden or reordered text) instead of showing what the name is.
+ */
+export function printable(text: string): string {
+  return text.replace(
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** Columns padded to their widest cell; the first row is the header. */
+export function table(cells: readonly string[][]): string {
+  const rows = cells.map((r) => r.map(printable));
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((cell, c) => cell.padEnd(widths[c]!))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
+}
+
+/** 42 -> "42 s", 600 -> "10.0 min", 9000 -> "2.5 h"; null -> "-". */
+export function duration(seconds: number | null): string {
+  if (seconds === null) return '-';
+  if (seconds < 90) return `${seconds.toFixed(0)} s`;
+  if (seconds < 5400) return `${(seconds / 60).toFixed(1)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+/** A dataset given on the command line: a number is an id, anything else a name. */
+export function datasetIdOf(ctx: AppContext, target: string): number {
+  if (/^\d+$/.test(target)) return getDataset(ctx.db, Number(target)).id;
+  const id = findDatasetId(ctx.db, target);
+  if (id === null) throw new ApiError('not-found', `There is no dataset named "${target}".`);
+  return id;
+}
+
+/**
+ * The threaded wasm backend leaves a MessagePort open that keeps Node running after the
+ * work is done; exit shortly after the command returns (with its exit code) if nothing
+ * else has ended the process by then. The timer itself holds nothing open.
+ */
+export function exitEvenIfHeld(): void {
+  setTimeout(() => process.exit(), 500).unref();
+}
