@@ -7,6 +7,11 @@
 //   GET  /media/<path>?token=  an image, mask or prediction file from the data folder
 //        (these two also take the bearer header instead of the query)
 //   GET  /, /assets/...   the built renderer (no secret in it; the token comes in the URL)
+// The printed address opens the app in one browser only: the first page load that shows
+// the token gets a session cookie (HttpOnly, SameSite=Strict) and from then on a browser's
+// requests must show that cookie beside the token, so the same address pasted into a
+// second browser (or another profile) is refused. Clients that are not browsers (the
+// desktop window's session header, the CLI, tests) use the token alone.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -99,6 +104,20 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     const bytes = Buffer.from(offered);
     return bytes.length === tokenBytes.length && timingSafeEqual(bytes, tokenBytes);
   };
+  /** The session the token was exchanged for, once a browser opened the address. */
+  let session: Buffer | null = null;
+  const hasSession = (req: IncomingMessage): boolean => {
+    const offered = cookie(req, SESSION_COOKIE);
+    if (!session || !offered) return false;
+    const bytes = Buffer.from(offered);
+    return bytes.length === session.length && timingSafeEqual(bytes, session);
+  };
+  /**
+   * The token, and for a browser once the address was opened, that browser's cookie. A
+   * browser says so in its Sec-Fetch-* headers, which pages cannot forge or remove.
+   */
+  const authorized = (req: IncomingMessage, offered: string | null | undefined): boolean =>
+    hasToken(offered) && (!session || !isBrowser(req) || hasSession(req));
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => fail(res, error));
@@ -114,7 +133,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
 
     if (path.startsWith('/api/')) {
       if (req.method !== 'POST') throw new HttpError(405, 'invalid', 'API calls use POST.');
-      if (!hasToken(bearer(req))) throw unauthorized();
+      if (!authorized(req, bearer(req))) throw unauthorized();
       const input = parseBody(await readBody(req));
       const reply = await invoke(ctx, decodePath(path.slice(5)), input);
       // An answered call is a successful exchange even when the answer is an error: HTTP
@@ -128,11 +147,11 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     // the desktop window's session adds it as a header instead.
     const offered = bearer(req) ?? url.searchParams.get('token');
     if (path === '/events') {
-      if (!hasToken(offered)) throw unauthorized();
+      if (!authorized(req, offered)) throw unauthorized();
       return streamEvents(req, res);
     }
     if (path.startsWith('/media/')) {
-      if (!hasToken(offered)) throw unauthorized();
+      if (!authorized(req, offered)) throw unauthorized();
       const media = parseMediaPath(decodePath(path.slice(7)));
       if (!media) throw new HttpError(404, 'not-found', `No such media: ${path}`);
       const { file, contentType } = await resolveMedia(ctx, media);
@@ -143,6 +162,27 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
         }
       }
       return sendFile(req, res, file, contentType, 'private, no-cache');
+    }
+    const pageToken = url.searchParams.get('token');
+    if (hasToken(pageToken)) {
+      // The printed address: exchanged for a cookie by the first browser to open it.
+      if (!session) {
+        const value = randomBytes(24).toString('base64url');
+        session = Buffer.from(value);
+        res.setHeader(
+          'set-cookie',
+          `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict`,
+        );
+      } else if (!hasSession(req)) {
+        return send(
+          res,
+          403,
+          'text/plain; charset=utf-8',
+          'This address was already opened in another browser: it opens Jaccard in one ' +
+            'browser only. Use that browser, or restart `jaccard serve` (or `npm start`) ' +
+            'for a new address.\n',
+        );
+      }
     }
     return serveRenderer(req, res, path);
   }
@@ -226,6 +266,24 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
         server.closeAllConnections();
       }),
   };
+}
+
+const SESSION_COOKIE = 'jaccard_session';
+
+function cookie(req: IncomingMessage, name: string): string | null {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
+  }
+  return null;
+}
+
+/**
+ * Browsers (Chromium, Firefox, Safari) mark every request with Sec-Fetch-Site; Node's
+ * fetch sends Sec-Fetch-Mode but not that one.
+ */
+function isBrowser(req: IncomingMessage): boolean {
+  return req.headers['sec-fetch-site'] !== undefined;
 }
 
 function bearer(req: IncomingMessage): string | null {

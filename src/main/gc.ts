@@ -12,9 +12,10 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sweepStaleTempFiles, thumbPath } from './files';
+import { sweepStaleTempFiles } from './files';
 import { isProcessAlive } from './process-alive';
 import type { Db } from './store/database';
+import { references } from './store/references';
 
 /** Markers of live writers: `<pid>.<random>`, made when one starts, removed when done. */
 const WRITERS_DIR = '.writers';
@@ -69,28 +70,6 @@ async function oldestLiveWriter(
     else await rm(join(dir, name), { force: true });
   }
   return oldest;
-}
-
-/**
- * Every stored path a row points to, and the runs that exist. Separate statements are
- * enough: a row added between them names a new file (younger than the cutoff) or one an
- * import just touched, and both are kept by age.
- */
-function references(db: Db): { files: Set<string>; runs: Set<string> } {
-  const files = new Set(
-    db
-      .prepare(
-        `SELECT file FROM images UNION SELECT file FROM masks
-         UNION SELECT prediction FROM run_images UNION SELECT prediction FROM run_predictions`,
-      )
-      .pluck()
-      .all() as string[],
-  );
-  for (const file of db.prepare('SELECT file FROM images').pluck().all() as string[]) {
-    files.add(thumbPath(file));
-  }
-  const runs = new Set((db.prepare('SELECT id FROM runs').pluck().all() as number[]).map(String));
-  return { files, runs };
 }
 
 export async function collectGarbage(

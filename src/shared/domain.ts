@@ -13,6 +13,11 @@ export interface Dataset {
   /** Mean foreground fraction over the images that have a mask; null when none has. */
   foreground: number | null;
   splits: Record<Split, number>;
+  /**
+   * Test images with the same bytes as a train or unassigned image (not excluded): they
+   * are not independent of training, and Train and Compare say so.
+   */
+  testInTrain: number;
 }
 
 export interface ImageRecord {

@@ -240,6 +240,21 @@ describe('Annotator', () => {
     const help = page.getByRole('dialog', { name: 'Annotator keys' });
     await help.waitFor();
     expect(await help.innerText()).toContain('Fill holes in the mask');
+    // The whole table is on screen: no part cut off, nothing to scroll.
+    const fit = await help.evaluate((dialog) => {
+      const d = dialog as unknown as {
+        getBoundingClientRect(): { top: number; bottom: number };
+        querySelector(s: string): { scrollHeight: number; clientHeight: number };
+        ownerDocument: { documentElement: { clientHeight: number } };
+      };
+      const body = d.querySelector('.body');
+      const box = d.getBoundingClientRect();
+      return {
+        inside: box.top >= 0 && box.bottom <= d.ownerDocument.documentElement.clientHeight,
+        scrolls: body.scrollHeight > body.clientHeight + 1,
+      };
+    });
+    expect(fit).toEqual({ inside: true, scrolls: false });
     await page.keyboard.press('Escape');
     await expect.poll(() => help.count()).toBe(0);
   });

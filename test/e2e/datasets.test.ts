@@ -2,11 +2,13 @@
 // path, see every thumbnail with its split, open an image and its mask, filter, use the
 // keyboard, rename and delete. JACCARD_SCREENSHOTS=1 also refreshes the README's
 // screenshot in resources/screenshots/.
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { extname, join, resolve } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchApp, repoRoot, type AppHarness } from './harness';
+import { engineCall } from './train-compare-helpers';
 
 const FOLDER = resolve(repoRoot, '../shared/datasets/fasseg-face');
 const README_SHOTS = join(repoRoot, 'resources/screenshots');
@@ -17,6 +19,15 @@ interface ImageLike {
   naturalWidth: number;
   getBoundingClientRect(): { top: number; bottom: number; width: number };
   ownerDocument: { documentElement: { clientHeight: number } };
+}
+
+/** What the tile check reads of an element. */
+interface ElementLike {
+  clientWidth: number;
+  scrollWidth: number;
+  textContent: string | null;
+  querySelector(selector: string): ElementLike | null;
+  querySelectorAll(selector: string): Iterable<ElementLike>;
 }
 
 /** Waits until every image `images` matches that is on screen has decoded pixels. */
@@ -146,6 +157,49 @@ describe('Datasets view', () => {
     expect(await page.locator('a[data-image-id]:focus').getAttribute('data-image-id')).toBe(
       imageId,
     );
+  });
+
+  it('says in Train that test images repeat train images', async () => {
+    const back = page.url();
+    await page.goto(`${app.url}#/train`);
+    const note = page.getByRole('form', { name: 'Training settings' }).getByTestId('duplicates');
+    await note.waitFor();
+    expect(await note.innerText()).toMatch(/^50 test images, 6 of them also in train/);
+    await page.goto(back);
+  });
+
+  it('shows unlabelled tiles with their names and whole badges', async () => {
+    const flat = mkdtempSync(join(tmpdir(), 'jaccard-photos-'));
+    const train = join(FOLDER, 'train', 'images');
+    for (const [i, file] of readdirSync(train).slice(0, 3).entries()) {
+      copyFileSync(join(train, file), join(flat, `holiday_photo_2024_${i}${extname(file)}`));
+    }
+    const report = await engineCall(app, 'datasets.import', { folder: flat, name: 'photos' });
+    rmSync(flat, { recursive: true, force: true });
+    const back = page.url();
+    await page.goto(`${app.url}#/datasets/${report.dataset.id}`);
+    const tiles = page.locator('ul[aria-label="Images"] li');
+    await tiles.nth(2).waitFor();
+    expect(await tiles.count()).toBe(3);
+    await visibleImagesLoaded(page.locator('ul[aria-label="Images"] img'));
+    const fit = await tiles.evaluateAll((items) =>
+      (items as unknown as ElementLike[]).map((li) => ({
+        stem: li.querySelector('.stem')!.clientWidth,
+        cut: [...li.querySelectorAll('.badge')]
+          .filter((b) => b.scrollWidth > b.clientWidth + 1)
+          .map((b) => b.textContent),
+        badges: [...li.querySelectorAll('.badge')].map((b) => b.textContent!.trim()),
+      })),
+    );
+    for (const tile of fit) {
+      expect(tile.stem).toBeGreaterThan(100);
+      expect(tile.cut).toEqual([]);
+      expect(tile.badges).toEqual(expect.arrayContaining(['needs mask', 'unassigned']));
+    }
+    await page.mouse.move(0, 0);
+    await app.screenshot(page, 'datasets-unlabelled');
+    await engineCall(app, 'datasets.delete', { id: report.dataset.id });
+    await page.goto(back);
   });
 
   it('renames and deletes the dataset after confirming', async () => {

@@ -223,6 +223,49 @@ describe('bridge', () => {
   });
 });
 
+describe('the printed address opens the app in one browser (issue 14, item 8)', () => {
+  it('exchanges the token for a cookie the first browser keeps; a second is refused', async () => {
+    const other = await startEngine({
+      dataDir: join(root, 'cookie'),
+      rendererDir: join(root, 'pages'),
+    });
+    try {
+      const { origin, token } = other.bridge;
+      const browser = { 'sec-fetch-site': 'same-origin' };
+      const first = await fetch(`${origin}/?token=${token}`, { headers: browser });
+      expect(first.status).toBe(200);
+      const set = first.headers.get('set-cookie') ?? '';
+      expect(set).toMatch(/^jaccard_session=[\w-]+; Path=\/; HttpOnly; SameSite=Strict$/);
+      const cookie = set.split(';')[0]!;
+
+      // The same address in another browser: no page, no calls, no events, no media.
+      const second = await fetch(`${origin}/?token=${token}`, { headers: browser });
+      expect(second.status).toBe(403);
+      expect(await second.text()).toMatch(/already opened in another browser/);
+      const call = (headers: Record<string, string>) =>
+        fetch(`${origin}/api/system.info`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, ...headers },
+          body: '{}',
+        }).then((r) => r.status);
+      expect(await call(browser)).toBe(401);
+      expect((await fetch(`${origin}/events?token=${token}`, { headers: browser })).status).toBe(
+        401,
+      );
+
+      // The first browser goes on, page and calls alike.
+      expect(
+        (await fetch(`${origin}/?token=${token}`, { headers: { ...browser, cookie } })).status,
+      ).toBe(200);
+      expect(await call({ ...browser, cookie })).toBe(200);
+      // Clients that are not browsers (the CLI, the desktop window's header) use the token.
+      expect(await call({})).toBe(200);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('data folder lock', () => {
   it('refuses a second engine on the same data folder, naming the holder', async () => {
     await expect(

@@ -222,6 +222,20 @@ describe('computeComparison at the stored threshold', () => {
     expect(JSON.stringify(result)).not.toMatch(/NaN|Infinity/);
   });
 
+  it('embeds error overlays of the images the arms disagree on most (issue 14, item 10)', async () => {
+    for (const im of result.images) {
+      await writeGrey(`files/images/${im.stem}.png`, new Uint8Array(SIDE * SIDE).fill(128));
+    }
+    const html = await comparisonReport(result, ctx);
+    const images = html.match(/<img src="data:image\/png;base64,[\w+/=]+" alt="disc_\d+, \w+">/g);
+    // Three images, each arm's overlay.
+    expect(images).toHaveLength(6);
+    const worst = result.tests[0]!.disagreements[0]!.stem;
+    expect(html).toContain(`<figcaption>${worst} · iou · IoU`);
+    expect(html).toContain('false negative');
+    expect(html.replace(/\sxmlns(:\w+)?="[^"]*"/g, '')).not.toMatch(/https?:/);
+  });
+
   it('writes a self-contained HTML report with inline figures', async () => {
     const html = await comparisonReport(result);
     expect(html.startsWith('<!doctype html>')).toBe(true);

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../src/main/api';
 import { createContext, type AppContext } from '../../src/main/context';
 import { planExperiment } from '../../src/main/experiment/plan';
-import { createCellRun } from '../../src/main/experiment/store';
+import { createCellRun } from '../../src/main/experiment/cells';
 import { experimentReport } from '../../src/main/experiment/report';
 import { runExperiment, type RunnerEvent } from '../../src/main/experiment/runner';
 import { importFolder } from '../../src/main/images/importer';

@@ -157,6 +157,35 @@ describe('dataset repository', () => {
     });
   });
 
+  it('counts test images with the bytes of a train or unassigned image', () => {
+    const ctx = newContext();
+    const a = createDataset(ctx.db, 'a').id;
+    const b = createDataset(ctx.db, 'b').id;
+    const add = (
+      dataset: number,
+      stem: string,
+      split: 'train' | 'test' | 'unassigned',
+      sha256: string,
+    ) =>
+      insertImage(ctx.db, dataset, {
+        stem,
+        split,
+        file: `files/images/${sha256}-${stem}.png`,
+        originalName: `${stem}.png`,
+        width: 1,
+        height: 1,
+        sha256,
+      });
+    add(a, 't1', 'train', 'x');
+    add(a, 'u1', 'unassigned', 'y');
+    add(a, 's1', 'test', 'x'); // repeats t1
+    add(a, 's2', 'test', 'y'); // repeats u1
+    add(a, 's3', 'test', 'z');
+    add(b, 's1', 'test', 'x'); // another dataset's train image does not count
+    expect(getDataset(ctx.db, a).testInTrain).toBe(2);
+    expect(getDataset(ctx.db, b).testInTrain).toBe(0);
+  });
+
   it('deletes with cascade and returns only the files nothing else references', () => {
     const ctx = newContext();
     const a = createDataset(ctx.db, 'a').id;

@@ -54,6 +54,18 @@ const epochs = (offset: number): EpochMetrics[] =>
     seconds: 1,
   }));
 
+describe('chart axes (issue 14, item 5)', () => {
+  it('print ticks in three significant digits, never raw floats', async () => {
+    const one: EpochMetrics[] = [
+      { ...epochs(0)[0]!, trainLoss: 0.563263, valLoss: 0.58127, valIou: 0.563263 },
+    ];
+    const svg = await renderSvg(learningCurvesSpec(curvePoints('iou · seed 1', one, 'iou')));
+    const labels = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
+    expect(labels.filter((l) => /^-?\d*\.\d{4,}$/.test(l))).toEqual([]);
+    expect(labels).toContain('0.563');
+  });
+});
+
 describe('learning curves', () => {
   const spec = learningCurvesSpec([
     ...curvePoints('iou · seed 1', epochs(0), 'iou'),

@@ -319,3 +319,26 @@ describe('on the wasm backend', () => {
     onWasm.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(onCpu[i]![j]!, 5)));
   });
 });
+
+describe("a run's loss options (config.lossOptions)", () => {
+  const y = tf.tensor4d([1, 0, 1, 1, 0, 0, 1, 0], [2, 2, 2, 1]);
+  const x = tf.tensor4d([2, -1, 0.5, -0.5, 1, -2, 0.3, 0.1], [2, 2, 2, 1]);
+
+  it('reach Tversky: alpha = beta = 0.5 is Dice', () => {
+    const tverskyHalf = getLoss('tversky', { tverskyAlpha: 0.5, tverskyBeta: 0.5 });
+    expect(valueOf(tverskyHalf(y, x))).toBeCloseTo(valueOf(getLoss('dice')(y, x)), 6);
+    expect(valueOf(getLoss('tversky')(y, x))).not.toBeCloseTo(valueOf(tverskyHalf(y, x)), 3);
+  });
+
+  it('reach focal: gamma 0 and alpha 0.5 is half of BCE', () => {
+    const flat = getLoss('focal', { focalGamma: 0, focalAlpha: 0.5 });
+    expect(valueOf(flat(y, x))).toBeCloseTo(valueOf(getLoss('bce')(y, x)) / 2, 6);
+  });
+
+  it('reach per-image averaging', () => {
+    expect(valueOf(getLoss('iou', { perImage: true })(y, x))).toBeCloseTo(
+      valueOf(softIou(y, x, { perImage: true })),
+      6,
+    );
+  });
+});

@@ -29,7 +29,7 @@ export const compareHandlers: Handlers<keyof typeof compareCalls> = {
     const suffix = threshold === 0.5 ? '' : `-t${threshold}`;
     return {
       filename: `comparison-runs-${runIds.join('-')}${suffix}.${format}`,
-      content: format === 'html' ? await comparisonReport(result) : comparisonCsv(result),
+      content: format === 'html' ? await comparisonReport(result, ctx) : comparisonCsv(result),
     };
   },
 };

@@ -2,7 +2,8 @@
 // on its run manager, which trains them one after another like any other run.
 import type { experimentCalls } from '../../shared/api/experiments';
 import { planExperiment } from '../experiment/plan';
-import { createCellRun, describeExperiment, listExperimentRecords } from '../experiment/store';
+import { createCellRun, describeExperiment } from '../experiment/cells';
+import { listExperimentRecords } from '../store/experiments';
 import type * as Summary from '../experiment/summary';
 import { RESUMABLE } from '../../shared/ids';
 import { getRun, markDeadRunsInterrupted, transitionRun } from '../store/runs';

@@ -7,6 +7,7 @@ import { compareHandlers } from './compare';
 import { datasetHandlers } from './datasets';
 import { experimentHandlers } from './experiments';
 import { predictHandlers } from './predict';
+import { folderHandlers } from './folders';
 import { queueHandlers } from './queue';
 import { runHandlers } from './runs';
 import { systemHandlers } from './system';
@@ -26,6 +27,7 @@ const handlers: Handlers = {
   ...queueHandlers,
   ...predictHandlers,
   ...systemHandlers,
+  ...folderHandlers,
   ...compareHandlers,
   ...experimentHandlers,
 };

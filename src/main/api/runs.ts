@@ -1,19 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import type { runCalls } from '../../shared/api/runs';
 import type { Run } from '../../shared/domain';
 import { ApiError } from '../../shared/errors';
 import { RESUMABLE } from '../../shared/ids';
 import type { AppContext } from '../context';
-import { absolutePath, exportToFolder, ioError } from '../files';
-import { getStoredImage } from '../store/images';
+import { ensurePrediction } from '../predict/on-demand';
 import {
   createRun,
   deleteRun,
-  findPredictionFile,
   getRun,
-  insertPrediction,
   listEpochs,
   listRuns,
   markDeadRunsInterrupted,
@@ -21,7 +16,7 @@ import {
   transitionRun,
   updateRun,
 } from '../store/runs';
-import { predictionFile, runFolders } from '../training/run-files';
+import { removeRunFiles } from '../training/run-files';
 import { scoreStoredPredictions } from '../training/scoring';
 import { runManager } from '../training/run-manager';
 import type { Handlers } from './index';
@@ -96,38 +91,20 @@ export const runHandlers: Handlers<keyof typeof runCalls> = {
       );
     }
     deleteRun(ctx.db, run.id);
-    const { root } = runFolders(ctx.dataDir, id);
-    await rm(root, { recursive: true, force: true }).catch((error: unknown) => {
-      throw ioError('remove', root, error);
-    });
+    await removeRunFiles(ctx.dataDir, id);
     ctx.events.emit('run.deleted', { id });
   },
 
   'runs.exportWeights': async ({ id, folder, format, overwrite }, ctx) => {
     const run = getRun(ctx.db, id);
-    const { exportFiles } = await import('../onnx/run-export');
-    const files = await exportFiles(ctx.dataDir, run, format);
-    const written = Object.entries(files).map(([name, bytes]) => ({ name, bytes }));
-    const { folder: target } = await exportToFolder(folder, written, { overwrite });
-    return { folder: target, files: Object.keys(files) };
+    // Loaded on demand: exporting pulls in tfjs (ONNX conversion, saved models).
+    const { exportRun } = await import('../onnx/run-export');
+    return exportRun(ctx.dataDir, run, { folder, format, overwrite });
   },
 
   'runs.predict': async ({ runId, imageId }, ctx) => {
-    const run = getRun(ctx.db, runId);
-    // Any dataset's image: a model trained on one folder pre-labels the next.
-    const image = getStoredImage(ctx.db, imageId);
-    if (run.status !== 'finished') {
-      throw new ApiError('invalid', `Run ${runId} is ${run.status}; only finished runs predict.`);
-    }
-    const answer = { kind: 'prediction', runId, imageId } as const;
-    // The weights of a finished run never change, so a stored map stays right.
-    const stored = findPredictionFile(ctx.db, runId, imageId);
-    if (stored && existsSync(absolutePath(ctx.dataDir, stored))) return answer;
-    const { predictStoredImage } = await import('../predict/service');
-    const file = stored ?? predictionFile(runId, imageId);
-    const { uncertainty } = await predictStoredImage(ctx.dataDir, run, image, file);
-    insertPrediction(ctx.db, runId, imageId, file, uncertainty);
-    return answer;
+    await ensurePrediction(ctx, runId, imageId);
+    return { kind: 'prediction', runId, imageId } as const;
   },
 
   'runs.imageMetrics': async ({ id, threshold }, ctx) => {

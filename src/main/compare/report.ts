@@ -16,6 +16,9 @@ import {
   metricBarsSpec,
   type ChartSpec,
 } from '../../shared/charts';
+import { ERROR_COLOURS } from '../../shared/error-colours';
+import type { Db } from '../store/database';
+import { disagreementOverlays, type OverlayImage } from './overlays';
 import { renderSvg } from './svg';
 
 /** Disagreements listed per pair of arms; the per-image table has every image. */
@@ -35,6 +38,11 @@ const STYLE = `
   td.num { text-align: right; white-space: nowrap; }
   figure { margin: 1rem 0; }
   figure svg { max-width: 100%; height: auto; }
+  .overlay-row { display: flex; gap: 12px; flex-wrap: wrap; margin: 8px 0; }
+  figure.overlay { margin: 0; }
+  figure.overlay img { display: block; image-rendering: pixelated; }
+  figure.overlay figcaption { font-size: 12px; color: #555; }
+  .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; }
   .notes { background: #fff8e1; border-left: 4px solid #f0b400; padding: 0.5rem 1rem; }
   .untestable { color: var(--muted); font-style: italic; }
   details summary { cursor: pointer; margin: 0.75rem 0; }
@@ -172,7 +180,11 @@ function imageTable(result: ComparisonResult): string {
  * Everything about one comparison as HTML sections: tables, tests, disagreements,
  * figures. `level` is the heading level of the section titles.
  */
-export async function comparisonSections(result: ComparisonResult, level = 2): Promise<string> {
+export async function comparisonSections(
+  result: ComparisonResult,
+  level = 2,
+  overlays: OverlayImage[][] = [],
+): Promise<string> {
   const h = (text: string, plus = 0) => `<h${level + plus}>${escapeHtml(text)}</h${level + plus}>`;
   const parts: string[] = [];
   if (result.notes.length) {
@@ -197,7 +209,7 @@ export async function comparisonSections(result: ComparisonResult, level = 2): P
         'Across seeds: pooled test IoU of runs with the same seed. Effect sizes: Cohen’s d<sub>z</sub> ' +
         '(mean difference / sd of differences) and the matched-pairs rank-biserial r.</p>',
     );
-    for (const test of result.tests) {
+    for (const [t, test] of result.tests.entries()) {
       const [a, b] = [result.arms[test.a]!.label, result.arms[test.b]!.label];
       parts.push(
         h(`${a} vs ${b}`, 1),
@@ -208,6 +220,7 @@ export async function comparisonSections(result: ComparisonResult, level = 2): P
         ),
         `<p>Where they disagree most (of ${test.disagreements.length} images):</p>`,
         disagreementTable(result, test),
+        overlayFigures(overlays[t] ?? []),
       );
     }
   }
@@ -230,16 +243,45 @@ export async function comparisonSections(result: ComparisonResult, level = 2): P
   return parts.join('\n');
 }
 
+function overlayFigures(images: OverlayImage[]): string {
+  if (!images.length) return '';
+  const swatch = (rgb: readonly number[], text: string) =>
+    `<span class="swatch" style="background: rgb(${rgb.join(' ')})"></span> ${text}`;
+  const legend =
+    `<p class="muted legend">${swatch(ERROR_COLOURS.tp, 'true positive')} ` +
+    `${swatch(ERROR_COLOURS.fp, 'false positive')} ${swatch(ERROR_COLOURS.fn, 'false negative')} ` +
+    `(each arm's first run, at the threshold)</p>`;
+  const figures = images.map(
+    (im) =>
+      `<div class="overlay-row">${im.arms
+        .map(
+          (arm) =>
+            `<figure class="overlay"><img src="${arm.src}" alt="${escapeHtml(`${im.stem}, ${arm.label}`)}">` +
+            `<figcaption>${escapeHtml(im.stem)} · ${escapeHtml(arm.label)} · IoU ${formatScore(arm.iou)}</figcaption></figure>`,
+        )
+        .join('')}</div>`,
+  );
+  return `<section class="overlays">${legend}${figures.join('')}</section>`;
+}
+
 export function comparisonTitle(result: ComparisonResult): string {
   return `Comparison: ${result.arms.map((a) => a.label).join(' vs ')}`;
 }
 
-export async function comparisonReport(result: ComparisonResult): Promise<string> {
+/**
+ * The self-contained report. With the store (`ctx`), it also embeds small error overlays
+ * of the images each pair of arms disagrees on most.
+ */
+export async function comparisonReport(
+  result: ComparisonResult,
+  ctx?: { db: Db; dataDir: string },
+): Promise<string> {
+  const overlays = ctx ? await disagreementOverlays(ctx, result) : [];
   const title = comparisonTitle(result);
   const datasets = [...new Set(result.runs.map((r) => r.run.datasetName))].join(', ');
   const meta =
     `${result.runs.length} runs on ${escapeHtml(datasets)}, ${result.images.length} test images, ` +
     `threshold ${result.threshold}. Computed ${escapeHtml(result.computedAt)} by Jaccard.`;
-  const body = `<h1>${escapeHtml(title)}</h1>\n<p class="meta">${meta}</p>\n${await comparisonSections(result)}`;
+  const body = `<h1>${escapeHtml(title)}</h1>\n<p class="meta">${meta}</p>\n${await comparisonSections(result, 2, overlays)}`;
   return reportPage(title, body);
 }

@@ -12,7 +12,8 @@ import type { AppContext } from '../context';
 import { findDatasetId, getDataset } from '../store/datasets';
 import { canonicalProtocol, seedList } from './grid';
 import { deriveSparsityTasks } from './sparsity';
-import { experimentCells, saveExperiment, type ExperimentRecord } from './store';
+import { saveExperiment, type ExperimentRecord } from '../store/experiments';
+import { experimentCells } from './cells';
 
 export interface Plan {
   record: ExperimentRecord;

@@ -17,7 +17,7 @@ import { MODEL_LABELS } from '../../shared/ids';
 import { comparisonSections, escapeHtml, figure, reportPage } from '../compare/report';
 import { renderSvg } from '../compare/svg';
 import type { AppContext } from '../context';
-import type { ExperimentRecord } from './store';
+import type { ExperimentRecord } from '../store/experiments';
 import { summarizeGroups, type Group } from './summary';
 
 export interface ExperimentReport {

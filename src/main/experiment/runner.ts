@@ -15,7 +15,8 @@ import type { AppContext } from '../context';
 import { getRun, interruptRun, markDeadRunsInterrupted } from '../store/runs';
 import { launchTrainer, trainerEnd, type TrainerProcess } from '../training/trainer-process';
 import type { WorkerMessage } from '../training/worker';
-import { createCellRun, experimentCells, type ExperimentRecord } from './store';
+import type { ExperimentRecord } from '../store/experiments';
+import { createCellRun, experimentCells } from './cells';
 
 /**
  * Trainers at once unless asked. On 2 cores, two single-threaded wasm trainers finished

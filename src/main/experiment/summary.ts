@@ -9,7 +9,8 @@ import type { AppContext } from '../context';
 import { computeComparison } from '../compare/compute';
 import { mean, meanSd } from '../compare/stats';
 import { listStoredImages } from '../store/images';
-import { countCells, experimentCells, getExperimentRecord, type ExperimentRecord } from './store';
+import { getExperimentRecord, type ExperimentRecord } from '../store/experiments';
+import { countCells, experimentCells } from './cells';
 
 type Store = Pick<AppContext, 'db' | 'dataDir'>;
 

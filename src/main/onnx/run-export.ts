@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Run } from '../../shared/domain';
-import { ioError } from '../files';
+import { exportToFolder, ioError } from '../files';
 import { savedModelFolder } from '../predict/runtimes';
 import { modelCard, type ExportFormat } from './model-card';
 import { runOnnxBytes } from './run-model';
@@ -28,4 +28,21 @@ export async function exportFiles(
   }
   files['run.json'] = Buffer.from(`${JSON.stringify(modelCard(run, format), null, 2)}\n`);
   return files;
+}
+
+/**
+ * Writes the run's files into `folder` (created if missing) through the shared export:
+ * files already there with other bytes refuse the export unless `overwrite`.
+ */
+export async function exportRun(
+  dataDir: string,
+  run: Run,
+  options: { folder: string; format: ExportFormat; overwrite: boolean },
+): Promise<{ folder: string; files: string[] }> {
+  const files = await exportFiles(dataDir, run, options.format);
+  const written = Object.entries(files).map(([name, bytes]) => ({ name, bytes }));
+  const { folder } = await exportToFolder(options.folder, written, {
+    overwrite: options.overwrite,
+  });
+  return { folder, files: Object.keys(files) };
 }

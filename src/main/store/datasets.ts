@@ -13,13 +13,26 @@ interface DatasetRow {
   train: number;
   test: number;
   unassigned: number;
+  test_in_train: number;
 }
 
 // One statement for every dataset with its counts. `current` picks each image's newest
 // mask revision: with MAX() SQLite takes the bare columns from the row holding the max.
+// `repeats` counts test images with the same bytes as an image that may train (train or
+// unassigned, not excluded): the importer's duplicate warning, kept where Train and
+// Compare can say it.
 const SELECT_DATASETS = `
   WITH current AS (
     SELECT image_id, foreground, MAX(revision) AS revision FROM masks GROUP BY image_id
+  ),
+  trained AS (
+    SELECT DISTINCT dataset_id, sha256 FROM images WHERE split != 'test' AND NOT excluded
+  ),
+  repeats AS (
+    SELECT t.dataset_id, COUNT(*) AS n FROM images t
+    JOIN trained r ON r.dataset_id = t.dataset_id AND r.sha256 = t.sha256
+    WHERE t.split = 'test' AND NOT t.excluded
+    GROUP BY t.dataset_id
   )
   SELECT d.id, d.name, d.created_at,
     COUNT(i.id) AS image_count,
@@ -27,10 +40,12 @@ const SELECT_DATASETS = `
     AVG(c.foreground) AS foreground,
     COALESCE(SUM(i.split = 'train'), 0) AS train,
     COALESCE(SUM(i.split = 'test'), 0) AS test,
-    COALESCE(SUM(i.split = 'unassigned'), 0) AS unassigned
+    COALESCE(SUM(i.split = 'unassigned'), 0) AS unassigned,
+    COALESCE(MAX(rp.n), 0) AS test_in_train
   FROM datasets d
   LEFT JOIN images i ON i.dataset_id = d.id
-  LEFT JOIN current c ON c.image_id = i.id`;
+  LEFT JOIN current c ON c.image_id = i.id
+  LEFT JOIN repeats rp ON rp.dataset_id = d.id`;
 
 function toDataset(row: DatasetRow): Dataset {
   return {
@@ -41,6 +56,7 @@ function toDataset(row: DatasetRow): Dataset {
     maskedCount: row.masked_count,
     foreground: row.foreground,
     splits: { train: row.train, test: row.test, unassigned: row.unassigned },
+    testInTrain: row.test_in_train,
   };
 }
 

@@ -8,6 +8,8 @@
 // below one pixel, so on non-empty masks they equal the published formulas to float
 // precision. BCE, focal and Lovász hinge are defined for empty masks as they stand.
 import * as tf from '@tensorflow/tfjs';
+import { LOSS_DEFAULTS, type lossOptionsSchema } from '../../shared/api/runs';
+import type { z } from 'zod';
 import type { LossId } from '../../shared/ids';
 
 export type LossFn = (yTrue: tf.Tensor4D, logits: tf.Tensor4D) => tf.Scalar;
@@ -17,9 +19,13 @@ export interface LossOptions {
   perImage?: boolean;
 }
 
+/** What a run's config may set (lossOptions): each loss takes its own. */
+export type LossSettings = z.output<typeof lossOptionsSchema>;
+
 export const EPSILON = 1e-6;
 
-export function getLoss(id: LossId, options: LossOptions = {}): LossFn {
+export function getLoss(id: LossId, settings: LossSettings = {}): LossFn {
+  const options: LossOptions = { perImage: settings.perImage };
   switch (id) {
     case 'iou':
       return (y, logits) => softIou(y, logits, options);
@@ -30,9 +36,15 @@ export function getLoss(id: LossId, options: LossOptions = {}): LossFn {
     case 'lovasz':
       return (y, logits) => lovaszHinge(y, logits, options);
     case 'focal':
-      return (y, logits) => focal(y, logits);
+      return (y, logits) =>
+        focal(y, logits, { gamma: settings.focalGamma, alpha: settings.focalAlpha });
     case 'tversky':
-      return (y, logits) => tversky(y, logits, options);
+      return (y, logits) =>
+        tversky(y, logits, {
+          ...options,
+          alpha: settings.tverskyAlpha,
+          beta: settings.tverskyBeta,
+        });
     case 'iou+bce':
       return (y, logits) => iouBce(y, logits, options);
   }
@@ -93,7 +105,7 @@ export function tversky(
   options: TverskyOptions = {},
 ): tf.Scalar {
   checkShapes(yTrue, logits);
-  const { alpha = 0.3, beta = 0.7 } = options;
+  const { alpha = LOSS_DEFAULTS.tverskyAlpha, beta = LOSS_DEFAULTS.tverskyBeta } = options;
   return tf.tidy(() => {
     const p = tf.sigmoid(logits);
     const tp = total(tf.mul(yTrue, p), options);
@@ -120,7 +132,7 @@ export function focal(
   options: FocalOptions = {},
 ): tf.Scalar {
   checkShapes(yTrue, logits);
-  const { gamma = 2, alpha = 0.25 } = options;
+  const { gamma = LOSS_DEFAULTS.focalGamma, alpha = LOSS_DEFAULTS.focalAlpha } = options;
   return tf.tidy(() => {
     const p = tf.sigmoid(logits);
     const background = tf.sub(1, yTrue);

@@ -196,7 +196,7 @@ class Session {
     truncateEpochs(db, runId, this.state.epoch);
     this.updated(getRun(db, runId));
 
-    const lossFn = getLoss(config.loss);
+    const lossFn = getLoss(config.loss, config.lossOptions);
     const calibrator = new BatchNormCalibrator(model);
     // Fixed order: Adam keys its moments by position in this list (see checkpoint.ts).
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);

@@ -8,12 +8,14 @@ import type { ApiEvents, EventName } from './events';
 import { experimentCalls } from './experiments';
 import type { MediaPath } from './media';
 import { predictCalls } from './predict';
+import { folderCalls } from './folders';
 import { queueCalls } from './queue';
 import { runCalls } from './runs';
 import { systemCalls } from './system';
 
 export const calls = {
   ...systemCalls,
+  ...folderCalls,
   ...datasetCalls,
   ...runCalls,
   ...queueCalls,

@@ -7,6 +7,28 @@ import type { MediaPath } from './media';
 
 const id = z.number().int().positive();
 
+/** The published values the losses use for parameters a run leaves unset (docs/losses.md). */
+export const LOSS_DEFAULTS = {
+  tverskyAlpha: 0.3,
+  tverskyBeta: 0.7,
+  focalGamma: 2,
+  focalAlpha: 0.25,
+} as const;
+
+/** Loss parameters, each optional: unset ones take LOSS_DEFAULTS. */
+export const lossOptionsSchema = z.object({
+  /** IoU, Dice, Tversky and Lovász per image, averaged, instead of over the whole batch. */
+  perImage: z.boolean().optional(),
+  /** Tversky: weight of false positives. */
+  tverskyAlpha: z.number().min(0).max(1).optional(),
+  /** Tversky: weight of false negatives. */
+  tverskyBeta: z.number().min(0).max(1).optional(),
+  /** Focal: the focusing exponent. */
+  focalGamma: z.number().min(0).max(10).optional(),
+  /** Focal: weight of the foreground class (background gets 1 - alpha). */
+  focalAlpha: z.number().min(0).max(1).optional(),
+});
+
 /** Defaults are the "Standard" preset; the CLI and the Train view start from them. */
 export const trainConfigSchema = z.object({
   datasetId: id,
@@ -32,6 +54,8 @@ export const trainConfigSchema = z.object({
   input: inputModeSchema.default({ mode: 'resize' }),
   /** Fine-tunes from this finished run's best weights instead of starting from scratch. */
   parentRunId: id.optional(),
+  /** The loss's parameters; left out, every loss is as published. */
+  lossOptions: lossOptionsSchema.optional(),
 });
 
 export interface RunDetail extends Run {

@@ -27,6 +27,9 @@ export function curvePoints(run: string, epochs: readonly EpochMetrics[], arm = 
   }));
 }
 
+/** Ticks in three significant digits, trailing zeros dropped: "0.563", "12.5", "0". */
+export const VALUE_AXIS = { format: '.3~r' } as const;
+
 const epoch = {
   field: 'epoch',
   type: 'quantitative',
@@ -53,7 +56,13 @@ export function learningCurvesSpec(points: readonly CurvePoint[]): ChartSpec {
         ],
         encoding: {
           x: epoch,
-          y: { field: 'loss', type: 'quantitative', title: 'Loss', scale: { zero: false } },
+          y: {
+            field: 'loss',
+            type: 'quantitative',
+            title: 'Loss',
+            scale: { zero: false },
+            axis: VALUE_AXIS,
+          },
           color,
           detail: run,
           tooltip: [
@@ -84,7 +93,13 @@ export function learningCurvesSpec(points: readonly CurvePoint[]): ChartSpec {
         title: 'Validation IoU',
         encoding: {
           x: epoch,
-          y: { field: 'valIou', type: 'quantitative', title: 'IoU', scale: { zero: false } },
+          y: {
+            field: 'valIou',
+            type: 'quantitative',
+            title: 'IoU',
+            scale: { zero: false },
+            axis: VALUE_AXIS,
+          },
           color,
           detail: run,
           tooltip: [

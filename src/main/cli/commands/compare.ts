@@ -53,7 +53,7 @@ export const compareCommand: Command = {
       const result = await computeComparison(ctx, parsed.data.runIds, parsed.data.threshold);
       if (typeof values.report === 'string') {
         written.report = resolve(values.report);
-        await writeFileAtomic(written.report, Buffer.from(await comparisonReport(result)));
+        await writeFileAtomic(written.report, Buffer.from(await comparisonReport(result, ctx)));
       }
       if (typeof values.csv === 'string') {
         written.csv = resolve(values.csv);

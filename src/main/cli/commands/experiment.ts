@@ -12,29 +12,37 @@ import {
 } from '../../../shared/api/experiments';
 import { formatDifference, formatMeanSd, formatP } from '../../../shared/charts';
 import type { TestOutcome } from '../../../shared/api/compare';
-import { BACKEND_IDS, LOSS_IDS, MODEL_IDS } from '../../../shared/ids';
+import { LOSS_IDS, MODEL_IDS } from '../../../shared/ids';
 import { writeFileAtomic } from '../../files';
 import { planExperiment } from '../../experiment/plan';
 import { experimentReport } from '../../experiment/report';
 import { DEFAULT_PARALLEL, runExperiment, type RunnerEvent } from '../../experiment/runner';
-import { countCells } from '../../experiment/store';
+import { countCells } from '../../experiment/cells';
 import { summarizeGroups } from '../../experiment/summary';
 import { openContext, stopOnCtrlC, UsageError, type Command, type CommandArgs } from '../command';
+import { configFromFlags, configOptions, flagOf, type ConfigFlagName } from '../config-flags';
 import { duration, table } from '../helpers';
 
-/** Flags that set a protocol field, and the field each sets. */
-const PROTOCOL_FLAGS = {
-  size: 'size',
-  epochs: 'epochs',
-  batch: 'batchSize',
-  lr: 'learningRate',
-  patience: 'patience',
-  validation: 'validationFraction',
-  filters: 'baseFilters',
-  depth: 'depth',
-  backend: 'backend',
-} as const;
-const TEXT_FLAGS = new Set(['backend']);
+/** Seeds per cell unless asked. */
+const DEFAULT_SEEDS = 3;
+
+/** The config flags that set the protocol every cell shares (config-flags.ts). */
+const PROTOCOL_FLAGS: readonly ConfigFlagName[] = [
+  'size',
+  'epochs',
+  'batch',
+  'lr',
+  'patience',
+  'validation',
+  'filters',
+  'depth',
+  'backend',
+  'per-image',
+  'tversky-alpha',
+  'tversky-beta',
+  'focal-gamma',
+  'focal-alpha',
+];
 
 export const experimentCommand: Command = {
   usage: 'experiment --datasets <a,b> --models <m,...> --losses <l,...> --seeds <n> [options]',
@@ -46,19 +54,8 @@ export const experimentCommand: Command = {
     datasets: { type: 'string', description: 'dataset names, comma-separated' },
     models: { type: 'string', description: `${MODEL_IDS.join(', ')} (comma-separated)` },
     losses: { type: 'string', description: `${LOSS_IDS.join(', ')} (comma-separated)` },
-    seeds: { type: 'string', description: 'seeds 1..n per cell (default 3)' },
-    size: { type: 'string', description: 'square input side, a multiple of 16 (default 128)' },
-    epochs: { type: 'string', description: 'epochs per run (default 30)' },
-    batch: { type: 'string', description: 'images per step (default 8)' },
-    lr: { type: 'string', description: 'Adam learning rate (default 0.001)' },
-    patience: {
-      type: 'string',
-      description: 'early stopping after this many epochs without progress; 0 never (default 10)',
-    },
-    validation: { type: 'string', description: 'fraction of train held out (default 0.2)' },
-    filters: { type: 'string', description: 'filters of the first level (default 16)' },
-    depth: { type: 'string', description: 'resolution levels (default 4)' },
-    backend: { type: 'string', description: `force ${BACKEND_IDS.join(' | ')}` },
+    seeds: { type: 'string', description: `seeds 1..n per cell (default ${DEFAULT_SEEDS})` },
+    ...configOptions(PROTOCOL_FLAGS),
     parallel: {
       type: 'string',
       description: `trainer processes at once, sharing the cores (default ${DEFAULT_PARALLEL})`,
@@ -146,11 +143,7 @@ function parseRequest({ values }: CommandArgs): ExperimentRequest {
   for (const flag of ['datasets', 'models', 'losses']) {
     if (values[flag] === undefined) throw new UsageError(`say which ${flag}: --${flag} a,b.`);
   }
-  const protocol: Record<string, unknown> = {};
-  for (const [flag, field] of Object.entries(PROTOCOL_FLAGS)) {
-    const value = values[flag];
-    if (value !== undefined) protocol[field] = TEXT_FLAGS.has(flag) ? value : Number(value);
-  }
+  const protocol = configFromFlags(values, PROTOCOL_FLAGS);
   const sweep = values['sparsity-sweep'];
   const levels = list(values, 'sparsity-levels')?.map(Number);
   if (levels && typeof sweep !== 'string')
@@ -159,7 +152,7 @@ function parseRequest({ values }: CommandArgs): ExperimentRequest {
     datasets: list(values, 'datasets'),
     models: list(values, 'models'),
     losses: list(values, 'losses'),
-    seeds: values.seeds === undefined ? 3 : Number(values.seeds),
+    seeds: values.seeds === undefined ? DEFAULT_SEEDS : Number(values.seeds),
     protocol,
     sparsitySweep: typeof sweep === 'string' ? { dataset: sweep, levels } : undefined,
     name: typeof values.name === 'string' ? values.name : undefined,
@@ -170,7 +163,7 @@ function parseRequest({ values }: CommandArgs): ExperimentRequest {
     const [top, sub] = issue.path.map(String);
     const flag =
       top === 'protocol'
-        ? (Object.entries(PROTOCOL_FLAGS).find(([, f]) => f === sub)?.[0] ?? sub)
+        ? flagOf(issue.path.slice(1))
         : top === 'sparsitySweep'
           ? sub === 'levels'
             ? 'sparsity-levels'

@@ -13,8 +13,8 @@ const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 export const serveCommand: Command = {
   usage: 'serve [--port <n>] [--open] [--dev]',
   summary:
-    'Run the app for a web browser on 127.0.0.1 and print its address (with a one-time ' +
-    'access token). Stops with Ctrl-C.',
+    'Run the app for a web browser on 127.0.0.1 and print its address, which opens the ' +
+    'app in one browser only. Stops with Ctrl-C.',
   options: {
     port: { type: 'string', description: "the engine's port (default: a free one)" },
     open: { type: 'boolean', description: 'open the address in the default browser' },
@@ -39,7 +39,8 @@ export const serveCommand: Command = {
     else {
       process.stdout.write(
         `Jaccard is running at ${url}\nData folder: ${dataDir}\n` +
-          'The address carries a one-time access token. Press Ctrl-C to stop.\n',
+          'The address opens Jaccard in one browser: the first to use it keeps access, ' +
+          'others are refused. Press Ctrl-C to stop.\n',
       );
     }
     if (values.open) openBrowser(url);

@@ -4,89 +4,20 @@
 import { trainConfigSchema } from '../../../shared/api/runs';
 import { describeInput } from '../../../shared/input';
 import type { EpochMetrics, Run, TrainProgress } from '../../../shared/domain';
-import { BACKEND_IDS, BACKEND_LABELS, LOSS_IDS, MODEL_IDS } from '../../../shared/ids';
+import { BACKEND_LABELS } from '../../../shared/ids';
 import { ApiError } from '../../../shared/errors';
 import { createRun, getRun, markDeadRunsInterrupted } from '../../store/runs';
 import { trainRun } from '../../training/trainer';
 import { openContext, stopOnCtrlC, UsageError, type Command, type CommandArgs } from '../command';
+import { ALL_CONFIG_FLAGS, configFromFlags, configOptions, flagOf } from '../config-flags';
 import { datasetIdOf, duration, exitEvenIfHeld } from '../helpers';
-
-/** Flags that set a TrainConfig field, and the field each sets. */
-const CONFIG_FLAGS = {
-  loss: 'loss',
-  model: 'model',
-  size: 'size',
-  epochs: 'epochs',
-  batch: 'batchSize',
-  lr: 'learningRate',
-  seed: 'seed',
-  validation: 'validationFraction',
-  patience: 'patience',
-  filters: 'baseFilters',
-  depth: 'depth',
-  backend: 'backend',
-  parent: 'parentRunId',
-} as const;
-const NUMERIC = new Set([
-  'parent',
-  'size',
-  'epochs',
-  'batch',
-  'lr',
-  'seed',
-  'validation',
-  'patience',
-  'filters',
-  'depth',
-]);
 
 export const trainCommand: Command = {
   usage: 'train --dataset <name or id> [options] | train --resume <run id>',
   summary: 'Train a segmentation network on a dataset and store the run (Ctrl+C stops, resumable).',
   options: {
     dataset: { type: 'string', description: 'the dataset to train on (name or id)' },
-    loss: { type: 'string', description: `${LOSS_IDS.join(' | ')} (default iou)` },
-    model: { type: 'string', description: `${MODEL_IDS.join(' | ')} (default unet)` },
-    size: {
-      type: 'string',
-      description: 'square input side in pixels, a multiple of 16 (default 128)',
-    },
-    epochs: { type: 'string', description: 'passes over the training images (default 30)' },
-    batch: { type: 'string', description: 'images per step (default 8)' },
-    lr: { type: 'string', description: 'Adam learning rate (default 0.001)' },
-    seed: {
-      type: 'string',
-      description: 'seed for split, initial weights, shuffling, augmentation (default 1)',
-    },
-    validation: {
-      type: 'string',
-      description: 'fraction of train held out for early stopping (default 0.2)',
-    },
-    patience: {
-      type: 'string',
-      description: 'epochs without a better validation IoU before stopping; 0 never (default 10)',
-    },
-    filters: { type: 'string', description: 'filters of the first level (default 16)' },
-    depth: { type: 'string', description: 'resolution levels (default 4)' },
-    input: {
-      type: 'string',
-      description:
-        'resize: the whole image resized to --size, aspect kept (default); patches: --size crops',
-    },
-    scale: {
-      type: 'string',
-      description: 'with --input patches: the image scaled by this first, e.g. 0.5 (default 1)',
-    },
-    parent: {
-      type: 'string',
-      description: "train again from this finished run's weights (same model, filters, depth)",
-    },
-    'no-augment': { type: 'boolean', description: 'no flips, rotations or brightness changes' },
-    'no-batchnorm': { type: 'boolean', description: 'no batch normalisation' },
-    backend: {
-      type: 'string',
-      description: `force ${BACKEND_IDS.join(' | ')} (default: fastest that loads)`,
-    },
+    ...configOptions(ALL_CONFIG_FLAGS),
     name: { type: 'string', description: 'a name for the run' },
     resume: {
       type: 'string',
@@ -119,15 +50,9 @@ export const trainCommand: Command = {
 };
 
 function resumeId({ values }: CommandArgs): number {
-  const given = [
-    'dataset',
-    'name',
-    'input',
-    'scale',
-    'no-augment',
-    'no-batchnorm',
-    ...Object.keys(CONFIG_FLAGS),
-  ].filter((flag) => values[flag] !== undefined);
+  const given = ['dataset', 'name', ...ALL_CONFIG_FLAGS].filter(
+    (flag) => values[flag] !== undefined,
+  );
   if (given.length) {
     throw new UsageError(
       `--resume continues a run with its own settings; drop --${given.join(', --')}.`,
@@ -142,35 +67,13 @@ function resumeId({ values }: CommandArgs): number {
 function newRun(ctx: ReturnType<typeof openContext>, { values }: CommandArgs): Run {
   if (typeof values.dataset !== 'string')
     throw new UsageError('say which dataset to train on: --dataset <name or id>.');
-  const input: Record<string, unknown> = { datasetId: datasetIdOf(ctx, values.dataset) };
-  for (const [flag, field] of Object.entries(CONFIG_FLAGS)) {
-    const value = values[flag];
-    if (value === undefined) continue;
-    input[field] = NUMERIC.has(flag) ? Number(value) : value;
-  }
-  if (values.input !== undefined) {
-    if (values.input === 'patches') {
-      input.input = {
-        mode: 'patches',
-        scale: values.scale === undefined ? 1 : Number(values.scale),
-      };
-    } else if (values.input === 'resize') input.input = { mode: 'resize' };
-    else throw new UsageError(`--input: use resize or patches, not "${String(values.input)}".`);
-  }
-  if (values.scale !== undefined && values.input !== 'patches') {
-    throw new UsageError('--scale goes with --input patches.');
-  }
-  if (values['no-augment']) input.augment = false;
-  if (values['no-batchnorm']) input.batchNorm = false;
-  const parsed = trainConfigSchema.safeParse(input);
+  const parsed = trainConfigSchema.safeParse({
+    datasetId: datasetIdOf(ctx, values.dataset),
+    ...configFromFlags(values, ALL_CONFIG_FLAGS),
+  });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const field = String(issue.path[0]);
-    const flag =
-      field === 'input'
-        ? 'scale'
-        : (Object.entries(CONFIG_FLAGS).find(([, f]) => f === field)?.[0] ?? field);
-    throw new UsageError(`--${flag}: ${issue.message}`);
+    throw new UsageError(`--${flagOf(issue.path)}: ${issue.message}`);
   }
   const name = typeof values.name === 'string' ? values.name : undefined;
   try {

@@ -2,6 +2,7 @@
 // launches) and each image's undo history, so undo still works after switching images.
 import { History } from '../raster/history';
 import type { Mask } from '../raster/mask';
+import { diagonal, rescaleBrush } from './brush-scale';
 import type { ToolId } from './canvas';
 
 const PREFS_KEY = 'jaccard.annotate';
@@ -14,6 +15,8 @@ export const BRUSH_MAX = 500;
 interface Prefs {
   tool: ToolId;
   brushSize: number;
+  /** The diagonal (px) of the image the brush size was last set on: sizes are relative to it. */
+  brushImage: number;
   colour: string;
   opacity: number;
   outline: boolean;
@@ -24,6 +27,7 @@ interface Prefs {
 const DEFAULTS: Prefs = {
   tool: 'brush',
   brushSize: 24,
+  brushImage: 0,
   colour: '#ff2d7a',
   opacity: 0.5,
   outline: false,
@@ -34,6 +38,7 @@ const DEFAULTS: Prefs = {
 class AnnotateSession {
   tool = $state<ToolId>(DEFAULTS.tool);
   brushSize = $state(DEFAULTS.brushSize);
+  brushImage = $state(DEFAULTS.brushImage);
   colour = $state(DEFAULTS.colour);
   opacity = $state(DEFAULTS.opacity);
   outline = $state(DEFAULTS.outline);
@@ -51,6 +56,7 @@ class AnnotateSession {
         const prefs: Prefs = {
           tool: this.tool,
           brushSize: this.brushSize,
+          brushImage: this.brushImage,
           colour: this.colour,
           opacity: this.opacity,
           outline: this.outline,
@@ -67,6 +73,16 @@ class AnnotateSession {
     const size = Number(this.brushSize);
     if (!Number.isFinite(size)) return DEFAULTS.brushSize;
     return Math.min(BRUSH_MAX, Math.max(BRUSH_MIN, Math.round(size)));
+  }
+
+  /**
+   * An image of this size is shown: the brush becomes the same share of it as it was of
+   * the image before (150 px on a 4000x3000 photo is about 9 px on a 182x256 one).
+   */
+  fitBrushTo(width: number, height: number): void {
+    const to = diagonal(width, height);
+    this.brushSize = rescaleBrush(this.brush, this.brushImage, to, BRUSH_MIN, BRUSH_MAX);
+    this.brushImage = to;
   }
 
   resizeBrush(factor: number): void {

@@ -12,12 +12,10 @@ export interface Plane {
   data: Uint8Array;
 }
 
-/** True positive, false positive, false negative: colour-blind-safe, distinct on photos. */
-export const ERROR_COLOURS = {
-  tp: [26, 152, 80],
-  fp: [215, 48, 39],
-  fn: [69, 117, 180],
-} as const;
+import { ERROR_COLOURS } from '../../../shared/error-colours';
+
+/** True positive, false positive, false negative: one palette with the HTML report. */
+export { ERROR_COLOURS };
 const ERROR_ALPHA = 170;
 
 const cache = new Map<string, Promise<Plane>>();

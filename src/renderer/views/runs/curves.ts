@@ -8,6 +8,7 @@ import {
   type ChartData,
   type ChartSpec,
 } from '../../../shared/charts';
+import { VALUE_AXIS } from '../../../shared/charts/learning-curves';
 import { CHART_CONFIG, PANEL } from '../../../shared/charts/spec';
 import type { EpochMetrics } from '../../../shared/domain';
 
@@ -52,7 +53,12 @@ export function throughputSpec(): ChartSpec {
         title: 'Epoch',
         axis: { tickMinStep: 1, format: 'd' },
       },
-      y: { field: 'imagesPerSecond', type: 'quantitative', title: 'Images / s' },
+      y: {
+        field: 'imagesPerSecond',
+        type: 'quantitative',
+        title: 'Images / s',
+        axis: VALUE_AXIS,
+      },
       color: { field: 'arm', type: 'nominal', title: 'Arm', sort: null, legend: null },
       detail: { field: 'run', type: 'nominal' },
       tooltip: [

@@ -1,17 +1,8 @@
-// Experiments in the store: one row per protocol (the migration-3 table), and their
-// cells, read back from the runs that carry the experiment's group id.
-import type {
-  CellCounts,
-  Experiment,
-  ExperimentCell,
-  ExperimentGrid,
-  Protocol,
-} from '../../shared/api/experiments';
+// Experiments in the store: one row per protocol (the migration-3 table). Their cells
+// are the runs that carry the experiment's group id (experiment/cells.ts).
+import type { Experiment, ExperimentGrid, Protocol } from '../../shared/api/experiments';
 import { ApiError } from '../../shared/errors';
-import type { Run } from '../../shared/domain';
-import { type Db, writeTransaction } from '../store/database';
-import { createRun, getRun } from '../store/runs';
-import { cellConfig, expandGrid, matchRuns } from './grid';
+import { type Db, writeTransaction } from './database';
 
 interface ExperimentRow {
   id: number;
@@ -84,56 +75,10 @@ function protocolName(p: Protocol): string {
   return `${p.size}px · ${p.epochs} epochs · batch ${p.batchSize}`;
 }
 
-/** The grid's cells with their runs (null until started). */
-export function experimentCells(db: Db, record: ExperimentRecord): ExperimentCell[] {
-  const ids = db
+/** The ids of the runs grouped under an experiment, oldest first. */
+export function experimentRunIds(db: Db, groupId: string): number[] {
+  return db
     .prepare('SELECT id FROM runs WHERE group_id = ? ORDER BY id')
     .pluck()
-    .all(record.groupId) as number[];
-  const cells = expandGrid(record.grid);
-  const runs = matchRuns(
-    cells,
-    ids.map((id) => getRun(db, id)),
-  );
-  return cells.map((cell) => ({ ...cell, run: runs.get(cell.key) ?? null }));
-}
-
-export function countCells(cells: readonly ExperimentCell[]): CellCounts {
-  const counts: CellCounts = {
-    total: cells.length,
-    finished: 0,
-    running: 0,
-    waiting: 0,
-    stopped: 0,
-  };
-  for (const { run } of cells) {
-    if (!run || run.status === 'queued') counts.waiting++;
-    else if (run.status === 'finished') counts.finished++;
-    else if (run.status === 'running') counts.running++;
-    else counts.stopped++;
-  }
-  return counts;
-}
-
-export function describeExperiment(db: Db, record: ExperimentRecord): Experiment {
-  return { ...record, counts: countCells(experimentCells(db, record)) };
-}
-
-/**
- * The cell's run, created queued, named and grouped (so the Runs list shows whose it is)
- * if it has none yet. Looked up again under the write lock: the app's engine and a CLI
- * experiment may both reach an unstarted cell, and it must get one run, not two.
- */
-export function createCellRun(db: Db, record: ExperimentRecord, cell: ExperimentCell): Run {
-  return writeTransaction(db, () => {
-    const existing = experimentCells(db, record).find((c) => c.key === cell.key)?.run;
-    return (
-      existing ??
-      createRun(db, {
-        config: cellConfig(record.protocol, cell),
-        name: `experiment ${record.id}: ${cell.key}`,
-        groupId: record.groupId,
-      })
-    );
-  });
+    .all(groupId) as number[];
 }
