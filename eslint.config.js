@@ -22,6 +22,41 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  // The layers: the renderer and preload reach the engine only through the contract in
+  // src/shared; src/shared is imported by every side and imports none (docs/extending.md).
+  {
+    files: ['src/renderer/**/*.ts', 'src/renderer/**/*.svelte', 'src/preload/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/main/**'],
+              message:
+                'The renderer and preload import only src/shared (the API contract), never the engine in src/main.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/main/**', '**/renderer/**', '**/preload/**'],
+              message: 'src/shared is imported by every side and imports none of them.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['src/main/**/*.ts'],
     ignores: ['src/main/store/database.ts'],

@@ -12,6 +12,12 @@ export interface AppContext {
   nativeDialogs: boolean;
 }
 
+/**
+ * The data folder alone, store and files, for work that emits no events (experiments,
+ * comparisons, predictions from the CLI as from the engine).
+ */
+export type DataContext = Pick<AppContext, 'db' | 'dataDir'>;
+
 export function createContext(
   dataDir: string,
   options: { nativeDialogs?: boolean } = {},

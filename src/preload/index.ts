@@ -5,8 +5,7 @@ import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import type { EventName, JaccardApi } from '../shared/api';
 import { eventListeners } from '../shared/api/listeners';
 import { mediaPathToString } from '../shared/api/media';
-import type { Reply } from '../main/engine/invoke';
-import { BRIDGE_ARG, CALL_CHANNEL, EVENT_CHANNEL } from '../main/electron/channels';
+import { BRIDGE_ARG, CALL_CHANNEL, EVENT_CHANNEL, type Reply } from '../shared/api/transport';
 
 const bridgeOrigin = process.argv
   .find((arg) => arg.startsWith(BRIDGE_ARG))

@@ -106,7 +106,7 @@ beforeAll(async () => {
     });
     imageIds.push(id);
   }
-  // Arms interleaved by seed, as `runs.compare` queues them.
+  // Arms interleaved by seed, as `runs.startPaired` queues them.
   for (const seed of SEEDS) {
     for (const loss of ['iou', 'bce'] as const) {
       const config = trainConfigSchema.parse({ datasetId: dataset.id, loss, seed, epochs: 3 });

@@ -84,7 +84,7 @@ describe('runs API', () => {
     await expect(
       call('runs.start', { config: { datasetId: fx.datasetId, size: 30 } }),
     ).rejects.toThrow(/size/);
-    const runs = await call<Run[]>('runs.compare', {
+    const runs = await call<Run[]>('runs.startPaired', {
       // Loss and seed come from the lists; the schema drops them from config.
       config: tinyConfig(fx.datasetId, { epochs: 1 }),
       losses: ['iou', 'bce'],
@@ -109,7 +109,7 @@ describe('runs API', () => {
     };
     await expect(call('runs.start', { config: bad })).rejects.toMatchObject(invalid);
     await expect(
-      call('runs.compare', { config: bad, losses: ['iou', 'bce'], seeds: [1, 2] }),
+      call('runs.startPaired', { config: bad, losses: ['iou', 'bce'], seeds: [1, 2] }),
     ).rejects.toMatchObject(invalid);
 
     const cli = spawnSync(

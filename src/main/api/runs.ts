@@ -44,7 +44,7 @@ export const runHandlers: Handlers<keyof typeof runCalls> = {
 
   'runs.start': ({ config, name }, ctx) => queue(ctx, { config, name }),
 
-  'runs.compare': ({ config, losses, seeds }, ctx) => {
+  'runs.startPaired': ({ config, losses, seeds }, ctx) => {
     const groupId = randomUUID();
     // Seed-major order: each seed's pair finishes together, so a comparison has usable
     // pairs long before the whole group is done.

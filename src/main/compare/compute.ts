@@ -14,7 +14,7 @@ import type {
 import { METRIC_NAMES } from '../../shared/api/compare';
 import type { ImageMetrics, Run, SegmentationMetrics, TrainConfig } from '../../shared/domain';
 import { ApiError } from '../../shared/errors';
-import type { AppContext } from '../context';
+import type { DataContext } from '../context';
 import { listStoredImages } from '../store/images';
 import { getRun, listEpochs, listRunImages } from '../store/runs';
 import { scoreStoredPredictions, type Evaluation } from '../training/scoring';
@@ -23,23 +23,21 @@ import { comparePaired, mean, meanSd } from './stats';
 /** The threshold the trainer scored run_images and runs.test_metrics at. */
 export const STORED_THRESHOLD = 0.5;
 
-type Store = Pick<AppContext, 'db' | 'dataDir'>;
-
 interface Scores {
   images: ImageMetrics[];
   pooled: SegmentationMetrics;
 }
 
 export async function computeComparison(
-  store: Store,
+  ctx: DataContext,
   runIds: readonly number[],
   threshold = STORED_THRESHOLD,
 ): Promise<ComparisonResult> {
   if (runIds.length < 2) throw new ApiError('invalid', 'Pick at least two runs to compare.');
   if (new Set(runIds).size !== runIds.length)
     throw new ApiError('invalid', 'A run is listed twice.');
-  const runs = runIds.map((id) => getRun(store.db, id));
-  const scores = await Promise.all(runs.map((run) => scoreRun(store, run, threshold)));
+  const runs = runIds.map((id) => getRun(ctx.db, id));
+  const scores = await Promise.all(runs.map((run) => scoreRun(ctx, run, threshold)));
   const notes: string[] = [];
   if (threshold !== STORED_THRESHOLD) {
     notes.push(
@@ -56,10 +54,10 @@ export async function computeComparison(
     label: labels[r]!,
     arm: grouping.armOf[r]!,
     metrics: scores[r]!.pooled,
-    epochs: listEpochs(store.db, run.id),
+    epochs: listEpochs(ctx.db, run.id),
   }));
 
-  const foreground = foregroundByImage(store, runs);
+  const foreground = foregroundByImage(ctx, runs);
   const byRun = scores.map((s) => new Map(s.images.map((m) => [m.imageId, m.iou])));
   const images: ComparisonImage[] = common.map(({ imageId, stem }) => {
     const iou = byRun.map((m) => m.get(imageId)!);
@@ -90,8 +88,8 @@ export async function computeComparison(
   };
 }
 
-async function scoreRun(store: Store, run: Run, threshold: number): Promise<Scores> {
-  const stored = listRunImages(store.db, run.id);
+async function scoreRun(ctx: DataContext, run: Run, threshold: number): Promise<Scores> {
+  const stored = listRunImages(ctx.db, run.id);
   if (stored.length === 0 || !run.test) {
     throw new ApiError(
       'invalid',
@@ -99,7 +97,7 @@ async function scoreRun(store: Store, run: Run, threshold: number): Promise<Scor
     );
   }
   if (threshold === STORED_THRESHOLD) return { images: stored, pooled: run.test };
-  const evaluation = await rescore(store, run, threshold);
+  const evaluation = await rescore(ctx, run, threshold);
   if (!evaluation.pooled) {
     throw new ApiError(
       'invalid',
@@ -111,8 +109,8 @@ async function scoreRun(store: Store, run: Run, threshold: number): Promise<Scor
 
 // The evaluator keeps what it decodes (see training/prediction-histograms.ts), so a
 // threshold slider costs a decode per prediction once, then next to nothing.
-async function rescore(store: Store, run: Run, threshold: number): Promise<Evaluation> {
-  return scoreStoredPredictions(store.db, store.dataDir, run.id, threshold);
+async function rescore(ctx: DataContext, run: Run, threshold: number): Promise<Evaluation> {
+  return scoreStoredPredictions(ctx.db, ctx.dataDir, run.id, threshold);
 }
 
 const stemOrder = new Intl.Collator('en', { numeric: true }).compare;
@@ -221,10 +219,10 @@ function runLabels(runs: readonly Run[], armOf: readonly number[], arms: readonl
   );
 }
 
-function foregroundByImage(store: Store, runs: readonly Run[]): Map<number, number> {
+function foregroundByImage(ctx: DataContext, runs: readonly Run[]): Map<number, number> {
   const out = new Map<number, number>();
   for (const datasetId of new Set(runs.map((r) => r.datasetId))) {
-    for (const image of listStoredImages(store.db, datasetId)) {
+    for (const image of listStoredImages(ctx.db, datasetId)) {
       if (image.mask) out.set(image.id, image.mask.foreground);
     }
   }

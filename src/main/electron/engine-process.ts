@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { EventName } from '../../shared/api';
 import type { EngineMessage, EngineRequest } from '../engine/ipc';
-import type { Reply } from '../engine/invoke';
+import type { Reply } from '../../shared/api/transport';
 
 export interface EngineProcess {
   /** The engine's loopback bridge, which serves the window's pages and media. */

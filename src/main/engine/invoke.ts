@@ -1,10 +1,9 @@
 // The one place a transport turns a call into a reply; IPC and HTTP both use it, so
 // errors look the same everywhere and faults are logged once, with their stack.
-import { toWireError, ApiError, type WireError } from '../../shared/errors';
+import type { Reply } from '../../shared/api/transport';
+import { toWireError, ApiError } from '../../shared/errors';
 import { dispatch } from '../api';
 import type { AppContext } from '../context';
-
-export type Reply = { result: unknown } | { error: WireError };
 
 export async function invoke(ctx: AppContext, method: string, input: unknown): Promise<Reply> {
   try {

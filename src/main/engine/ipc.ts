@@ -3,7 +3,8 @@
 // Uint8Array mask PNGs cross as they are.
 import type { EventName } from '../../shared/api';
 import type { Engine } from './index';
-import { invoke, type Reply } from './invoke';
+import type { Reply } from '../../shared/api/transport';
+import { invoke } from './invoke';
 
 export interface EngineRequest {
   id: number;

@@ -8,7 +8,7 @@ import {
   type GridDataset,
 } from '../../shared/api/experiments';
 import { ApiError } from '../../shared/errors';
-import type { AppContext } from '../context';
+import type { AppContext, DataContext } from '../context';
 import { findDatasetId, getDataset } from '../store/datasets';
 import { canonicalProtocol, seedList } from './grid';
 import { deriveSparsityTasks } from './sparsity';
@@ -20,10 +20,7 @@ export interface Plan {
   cells: ExperimentCell[];
 }
 
-export async function planExperiment(
-  ctx: Pick<AppContext, 'db' | 'dataDir'>,
-  input: ExperimentRequest,
-): Promise<Plan> {
+export async function planExperiment(ctx: DataContext, input: ExperimentRequest): Promise<Plan> {
   const request = experimentRequestSchema.parse(input);
   const datasets: GridDataset[] = request.datasets.map((name) => resolveDataset(ctx, name));
   const sweep = request.sparsitySweep ?? null;

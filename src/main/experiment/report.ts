@@ -16,7 +16,7 @@ import {
 import { MODEL_LABELS } from '../../shared/ids';
 import { comparisonSections, escapeHtml, figure, reportPage } from '../compare/report';
 import { renderSvg } from '../compare/svg';
-import type { AppContext } from '../context';
+import type { DataContext } from '../context';
 import type { ExperimentRecord } from '../store/experiments';
 import { summarizeGroups, type Group } from './summary';
 
@@ -50,7 +50,7 @@ export function sparsityPoints(summaries: readonly GroupSummary[]): SparsityPoin
 }
 
 export async function experimentReport(
-  ctx: Pick<AppContext, 'db' | 'dataDir'>,
+  ctx: DataContext,
   record: ExperimentRecord,
   cells: readonly ExperimentCell[],
 ): Promise<ExperimentReport> {

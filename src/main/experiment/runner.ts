@@ -11,7 +11,7 @@ import { availableParallelism } from 'node:os';
 import type { ExperimentCell } from '../../shared/api/experiments';
 import type { Run } from '../../shared/domain';
 import { STARTABLE, type RunStatus } from '../../shared/ids';
-import type { AppContext } from '../context';
+import type { DataContext } from '../context';
 import { getRun, interruptRun, markDeadRunsInterrupted } from '../store/runs';
 import { launchTrainer, trainerEnd, type TrainerProcess } from '../training/trainer-process';
 import type { WorkerMessage } from '../training/worker';
@@ -83,10 +83,8 @@ export interface RunnerResult {
   unfinished: string[];
 }
 
-type Store = Pick<AppContext, 'db' | 'dataDir'>;
-
 export async function runExperiment(
-  ctx: Store,
+  ctx: DataContext,
   record: ExperimentRecord,
   options: RunnerOptions = {},
 ): Promise<RunnerResult> {
@@ -207,7 +205,7 @@ function trainerThreads(parallel: number): number {
 }
 
 /** A run its trainer left 'running' was cut short: interrupted, resumable. */
-function settle(ctx: Store, runId: number, pid: number | undefined): Run {
+function settle(ctx: DataContext, runId: number, pid: number | undefined): Run {
   if (pid !== undefined) interruptRun(ctx.db, runId, { pid });
   return getRun(ctx.db, runId);
 }

@@ -10,7 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import type { GridDataset } from '../../shared/api/experiments';
 import { ApiError } from '../../shared/errors';
-import type { AppContext } from '../context';
+import type { AppContext, DataContext } from '../context';
 import { absolutePath, storeContent, withStoreErrors } from '../files';
 import { decodeMask, encodeMask, foregroundFraction } from '../images/mask';
 import { writeTransaction } from '../store/database';
@@ -201,7 +201,7 @@ export function chooseLevel(profiles: readonly MaskProfile[], target: number): S
  * images) is reused, so an experiment that restarts does not duplicate them.
  */
 export async function deriveSparsityTasks(
-  ctx: Pick<AppContext, 'db' | 'dataDir'>,
+  ctx: DataContext,
   sourceName: string,
   levels: readonly number[],
 ): Promise<GridDataset[]> {
@@ -269,7 +269,7 @@ function reusable(
 }
 
 async function importDerived(
-  ctx: Pick<AppContext, 'db' | 'dataDir'>,
+  ctx: DataContext,
   name: string,
   images: readonly StoredImage[],
   profiles: readonly MaskProfile[],

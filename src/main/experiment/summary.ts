@@ -5,14 +5,12 @@ import type { ComparisonResult } from '../../shared/api/compare';
 import type { ExperimentCell, ExperimentDetail, GroupSummary } from '../../shared/api/experiments';
 import type { Run } from '../../shared/domain';
 import type { LossId } from '../../shared/ids';
-import type { AppContext } from '../context';
+import type { DataContext } from '../context';
 import { computeComparison } from '../compare/compute';
 import { mean, meanSd } from '../compare/stats';
 import { listStoredImages } from '../store/images';
 import { getExperimentRecord, type ExperimentRecord } from '../store/experiments';
 import { countCells, experimentCells } from './cells';
-
-type Store = Pick<AppContext, 'db' | 'dataDir'>;
 
 export interface Group {
   summary: GroupSummary;
@@ -27,7 +25,7 @@ function lossOrder(losses: readonly LossId[]): LossId[] {
 }
 
 export async function summarizeGroups(
-  ctx: Store,
+  ctx: DataContext,
   record: ExperimentRecord,
   cells: readonly ExperimentCell[],
 ): Promise<Group[]> {
@@ -80,13 +78,13 @@ function iouVsBce(result: ComparisonResult): GroupSummary['iouVsBce'] {
  * Mean foreground fraction of the test masks (of all masks when no image is stored as
  * test): the x of the sparsity figure.
  */
-function testForeground(ctx: Store, datasetId: number): number | null {
+function testForeground(ctx: DataContext, datasetId: number): number | null {
   const masked = listStoredImages(ctx.db, datasetId).filter((i) => i.mask);
   const test = masked.filter((i) => i.split === 'test');
   return mean((test.length ? test : masked).map((i) => i.mask!.foreground));
 }
 
-export async function experimentDetail(ctx: Store, id: number): Promise<ExperimentDetail> {
+export async function experimentDetail(ctx: DataContext, id: number): Promise<ExperimentDetail> {
   const record = getExperimentRecord(ctx.db, id);
   const cells = experimentCells(ctx.db, record);
   const groups = await summarizeGroups(ctx, record, cells);

@@ -5,7 +5,11 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { decodeImage, encodePng } from './decode';
 import type { RawImage } from './raw';
 
-export interface Mask {
+/**
+ * A mask as stored and exchanged: one byte per pixel, 0 or 255 (the annotator's editing
+ * buffer, renderer/lib/raster/mask.ts `Mask`, holds 0/1).
+ */
+export interface MaskImage {
   /** One byte per pixel, 0 or 255. */
   data: Uint8Array;
   width: number;
@@ -13,7 +17,7 @@ export interface Mask {
 }
 
 export interface ReadMask {
-  mask: Mask;
+  mask: MaskImage;
   /**
    * Foreground came from the alpha channel: every visible pixel has one colour, so the
    * colours say nothing and the shape is in the alpha (opaque black on transparent).
@@ -34,7 +38,7 @@ const SLICE = 1 << 20;
  * whatever their colour: canvases export erased areas that way. And where every visible
  * pixel has the same colour, the alpha alone is the mask (see ReadMask.byAlpha).
  */
-export function normalizeMask(image: RawImage): Mask {
+export function normalizeMask(image: RawImage): MaskImage {
   const reader = maskReader(image);
   reader.read(0, image.width * image.height);
   return reader.result().mask;
@@ -112,7 +116,7 @@ export function foregroundFraction(mask: Uint8Array): number {
 }
 
 /** Decodes a mask file of any supported format; throws DecodeError when unreadable. */
-export async function decodeMask(bytes: Uint8Array): Promise<Mask> {
+export async function decodeMask(bytes: Uint8Array): Promise<MaskImage> {
   return (await readMask(bytes)).mask;
 }
 
@@ -122,6 +126,6 @@ export async function readMask(bytes: Uint8Array): Promise<ReadMask> {
 }
 
 /** The stored form: an 8-bit one-channel PNG of 0 and 255. */
-export function encodeMask(mask: Mask): Promise<Buffer> {
+export function encodeMask(mask: MaskImage): Promise<Buffer> {
   return encodePng({ data: mask.data, width: mask.width, height: mask.height, channels: 1 });
 }

@@ -3,7 +3,7 @@
 // tfjs; the predictor (service.ts) is loaded only when a map has to be made.
 import { existsSync } from 'node:fs';
 import { ApiError } from '../../shared/errors';
-import type { AppContext } from '../context';
+import type { DataContext } from '../context';
 import { absolutePath } from '../files';
 import { getStoredImage } from '../store/images';
 import { findPredictionFile, getRun, insertPrediction } from '../store/runs';
@@ -11,7 +11,7 @@ import { predictionFile } from '../training/run-files';
 
 /** Makes sure the run's map of the image is stored; answers its file, relative to the data folder. */
 export async function ensurePrediction(
-  ctx: Pick<AppContext, 'db' | 'dataDir'>,
+  ctx: DataContext,
   runId: number,
   imageId: number,
 ): Promise<string> {

@@ -108,7 +108,7 @@ export interface NewRun {
 const ARCHITECTURE = ['model', 'baseFilters', 'depth', 'batchNorm'] as const;
 
 /**
- * The one way a run comes to be (the app's runs.start and runs.compare, an experiment's
+ * The one way a run comes to be (the app's runs.start and runs.startPaired, an experiment's
  * cells, `jaccard train`): checked, named and stored 'queued'. A network that cannot be
  * built is refused here, before a row exists, not minutes later in the trainer.
  */

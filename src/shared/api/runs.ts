@@ -70,7 +70,7 @@ export const runCalls = {
     z.object({ config: trainConfigSchema, name: z.string().trim().max(120).optional() }),
   ),
   /** Paired runs that differ only in the loss: same split, model, schedule, per seed. */
-  'runs.compare': call<Run[]>()(
+  'runs.startPaired': call<Run[]>()(
     z.object({
       config: trainConfigSchema.omit({ loss: true, seed: true }),
       losses: z.array(z.enum(LOSS_IDS)).min(2),

@@ -12,9 +12,8 @@ import { fillHoles } from '../raster/holes';
 import { fillPolygon } from '../raster/polygon';
 import { inflate, isEmpty, type Rect, union } from '../raster/rect';
 import { MaskOverlay } from './overlay';
+import { isBrushTool, type ToolId } from './tools';
 import { fitView, toImage, type View, zoomAt } from './viewport';
-
-export type ToolId = 'brush' | 'eraser' | 'polygon' | 'flood';
 
 export interface MaskLook {
   colour: string;
@@ -496,7 +495,7 @@ export class AnnotatorCanvas {
   }
 
   private drawPreview(): void {
-    const brush = this.tool === 'brush' || this.tool === 'eraser';
+    const brush = isBrushTool(this.tool);
     const showRing =
       brush && this.hover !== null && this.gesture?.kind !== 'pan' && !this.spaceHeld;
     this.ring.style.display = showRing ? 'block' : 'none';
@@ -528,7 +527,7 @@ export class AnnotatorCanvas {
       ? 'grabbing'
       : this.spaceHeld
         ? 'grab'
-        : this.tool === 'brush' || this.tool === 'eraser'
+        : isBrushTool(this.tool)
           ? 'none'
           : 'crosshair';
     this.drawPreview();

@@ -1,11 +1,10 @@
 // Every key the annotator answers to, in one table: the view dispatches from it and the
 // help overlay lists it, so the two cannot disagree.
 
+import { TOOLS, type ToolId } from './tools';
+
 export type Action =
-  | 'brush'
-  | 'eraser'
-  | 'polygon'
-  | 'flood'
+  | ToolId
   | 'fill-holes'
   | 'clear'
   | 'undo'
@@ -36,20 +35,13 @@ const plain = (key: string) => (event: KeyboardEvent) =>
   !primary(event) && !event.altKey && event.key.toLowerCase() === key;
 
 export const BINDINGS: Binding[] = [
-  { action: 'brush', keys: ['B'], description: 'Brush', matches: plain('b') },
-  { action: 'eraser', keys: ['E'], description: 'Eraser', matches: plain('e') },
-  {
-    action: 'polygon',
-    keys: ['P'],
-    description: 'Polygon (click corners) or lasso (drag)',
-    matches: plain('p'),
-  },
-  {
-    action: 'flood',
-    keys: ['F'],
-    description: 'Flood fill: click a region to flip it (fill an enclosed area, delete an island)',
-    matches: plain('f'),
-  },
+  // Picking a tool: its key and words come with the tool (tools.ts).
+  ...TOOLS.map((tool) => ({
+    action: tool.id,
+    keys: [tool.key],
+    description: tool.description,
+    matches: plain(tool.key.toLowerCase()),
+  })),
   { action: 'fill-holes', keys: ['H'], description: 'Fill holes in the mask', matches: plain('h') },
   { action: 'clear', keys: ['Delete'], description: 'Clear the mask', matches: plain('delete') },
   {

@@ -3,7 +3,7 @@
 import { History } from '../raster/history';
 import type { Mask } from '../raster/mask';
 import { diagonal, rescaleBrush } from './brush-scale';
-import type { ToolId } from './canvas';
+import type { ToolId } from './tools';
 
 const PREFS_KEY = 'jaccard.annotate';
 /** Images whose history is kept; the least recently edited go first. */

@@ -1,5 +1,6 @@
 // A binary mask at the image's resolution: one byte per pixel, 0 = background,
-// 1 = foreground. Tools write into `data` directly and return the rect they touched.
+// 1 = foreground (the annotator's editing buffer; stored masks are 0/255, `MaskImage` in
+// main/images/mask.ts). Tools write into `data` directly and return the rect they touched.
 import { BoundsBuilder, type Rect } from './rect';
 
 export class Mask {

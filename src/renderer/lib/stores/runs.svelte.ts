@@ -93,9 +93,9 @@ class RunsStore extends ListStore<Run> {
     return run;
   }
 
-  async compare(input: Input<'runs.compare'>): Promise<Run[]> {
+  async startPaired(input: Input<'runs.startPaired'>): Promise<Run[]> {
     this.listen();
-    const runs = await api.call('runs.compare', input);
+    const runs = await api.call('runs.startPaired', input);
     for (const run of runs) this.add(run);
     return runs;
   }
