@@ -16,6 +16,7 @@ import type {
   ImportReport,
   LabelQueue,
   MaskRevision,
+  PredictFolderReport,
   PrelabelReport,
   Run,
 } from '../../src/shared/domain';
@@ -113,6 +114,30 @@ describe('label, train, pre-label, correct, train again', () => {
     await expect(call('images.delete', { imageIds: [d, e] })).resolves.toEqual({ deleted: 2 });
     expect((await list()).map((i) => i.id)).not.toContain(d);
     await expect(call('images.get', { id: e })).rejects.toMatchObject({ code: 'not-found' });
+  });
+
+  it("predicts a dataset's images into a folder, with progress, refusing a full folder", async () => {
+    const out = join(fx.dataDir, '..', 'predicted');
+    const files: string[] = [];
+    const off = fx.ctx.events.onAny((name, payload) => {
+      if (name === 'predict.progress') files.push((payload as { file: string }).file);
+    });
+    const report = await call<PredictFolderReport>('runs.predictFolder', {
+      runId: run.id,
+      datasetId: fresh,
+      out,
+    });
+    off();
+    const names = (await list()).map((i) => `${i.stem}.png`);
+    expect(report).toMatchObject({ runId: run.id, images: names.length, out, problems: [] });
+    expect(files).toHaveLength(names.length);
+    expect(readdirSync(out).sort()).toEqual([...names].sort());
+    await expect(
+      call('runs.predictFolder', { runId: run.id, datasetId: fresh, out }),
+    ).rejects.toMatchObject({ code: 'conflict' });
+    await expect(
+      call('runs.predictFolder', { runId: run.id, out, folder: out, datasetId: fresh }),
+    ).rejects.toMatchObject({ code: 'invalid' });
   });
 
   it('trains again from the first run and records its parent', async () => {

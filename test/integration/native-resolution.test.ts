@@ -11,15 +11,7 @@ import { getStoredImage } from '../../src/main/store/images';
 import { createRun, getRun, listRunImages } from '../../src/main/store/runs';
 import { trainRun } from '../../src/main/training/trainer';
 import type { TrainProgress } from '../../src/shared/domain';
-import { faceFixture, tinyConfig, type Fixture } from './train-fixture';
-
-async function grey(file: string): Promise<{ data: Buffer; width: number; height: number }> {
-  const { data, info } = await sharp(file)
-    .extractChannel(0)
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height };
-}
+import { faceFixture, greyPixels, tinyConfig, type Fixture } from './train-fixture';
 
 describe('input modes on real face images', () => {
   let fx: Fixture;
@@ -38,8 +30,6 @@ describe('input modes on real face images', () => {
     });
   };
 
-  let patchRunId = 0;
-
   it('trains a patch run on crops and predicts the test images at their own size', async () => {
     const progress: TrainProgress[] = [];
     const run = await train({ input: { mode: 'patches', scale: 0.5 }, epochs: 1 }, progress);
@@ -52,37 +42,33 @@ describe('input modes on real face images', () => {
     expect(rows).toHaveLength(2);
     for (const row of rows) {
       const image = getStoredImage(fx.ctx.db, row.imageId);
-      const prob = await grey(absolutePath(fx.dataDir, row.prediction));
+      const prob = await greyPixels(absolutePath(fx.dataDir, row.prediction));
       expect([prob.width, prob.height]).toEqual([image.width, image.height]);
     }
     expect(run.test!.iou).toBeGreaterThan(0);
-    patchRunId = run.id;
   });
 
   it('fine-tunes from a parent run: with no learning, it predicts what the parent did', async () => {
     const mean = async (runId: number) => {
       const out: number[] = [];
       for (const row of listRunImages(fx.ctx.db, runId)) {
-        const { data } = await grey(absolutePath(fx.dataDir, row.prediction));
+        const { data } = await greyPixels(absolutePath(fx.dataDir, row.prediction));
         out.push(data.reduce((a, b) => a + b, 0) / data.length);
       }
       return out;
     };
-    const still = {
-      input: { mode: 'patches', scale: 0.5 },
-      epochs: 1,
-      learningRate: 1e-12,
-    } as const;
-    const child = await train({ ...still, parentRunId: patchRunId });
+    const first = await train({});
+    const still = { epochs: 1, learningRate: 1e-12 } as const;
+    const child = await train({ ...still, parentRunId: first.id });
     const scratch = await train({ ...still, seed: 7 });
     expect(child.status).toBe('finished');
     const [parent, tuned, fresh] = await Promise.all([
-      mean(patchRunId),
+      mean(first.id),
       mean(child.id),
       mean(scratch.id),
     ]);
     const gap = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i]!)));
-    // Batch-norm statistics are recomputed on the child's own crops; weights are the parent's.
+    // Batch-norm statistics are recomputed on the child's own images; weights are the parent's.
     expect(gap(tuned, parent)).toBeLessThan(gap(fresh, parent));
     expect(gap(tuned, parent)).toBeLessThan(3);
   });

@@ -2,6 +2,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import sharp from 'sharp';
 import { createContext, type AppContext } from '../../src/main/context';
 import { importFolder } from '../../src/main/images/importer';
 import type { TrainConfig } from '../../src/shared/domain';
@@ -65,4 +66,15 @@ export function tinyConfig(datasetId: number, overrides: Partial<TrainConfig> = 
     backend: 'cpu',
     ...overrides,
   };
+}
+
+/** The first channel of a stored PNG (a mask or probability map) with its size. */
+export async function greyPixels(
+  file: string,
+): Promise<{ data: Buffer; width: number; height: number }> {
+  const { data, info } = await sharp(file)
+    .extractChannel(0)
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
 }

@@ -2,7 +2,13 @@
 // every preset is a valid config, and a config is recognised as its preset until edited.
 import { describe, expect, it } from 'vitest';
 import { trainConfigSchema } from '../../src/shared/api/runs';
-import { getPreset, matchPreset, PRESETS } from '../../src/renderer/lib/presets';
+import {
+  getPreset,
+  matchPreset,
+  PRESETS,
+  suggestInput,
+  typicalSide,
+} from '../../src/renderer/lib/presets';
 
 describe('training presets', () => {
   it('makes Standard the schema defaults', () => {
@@ -29,5 +35,25 @@ describe('training presets', () => {
   it('recognises a preset until a field changes', () => {
     for (const preset of PRESETS) expect(matchPreset({ ...preset.fields })).toBe(preset.id);
     expect(matchPreset({ ...getPreset('quick').fields, epochs: 2 })).toBeNull();
+  });
+});
+
+describe('suggestInput', () => {
+  it('keeps whole images up to four model sides, then patches with context', () => {
+    // fasseg-face (256 px long side) at Quick's 64 px and Standard's 128 px: resize.
+    expect(suggestInput(64, 256)).toEqual({ mode: 'resize' });
+    expect(suggestInput(128, 512)).toEqual({ mode: 'resize' });
+    expect(suggestInput(128, null)).toEqual({ mode: 'resize' });
+    // A 1024 px scan at 128 px: half scale, four patches across.
+    expect(suggestInput(128, 1024)).toEqual({ mode: 'patches', scale: 0.5 });
+    // A 4000 px photo: the coarsest offered scale.
+    expect(suggestInput(128, 4000)).toEqual({ mode: 'patches', scale: 0.25 });
+    expect(
+      typicalSide([
+        { width: 10, height: 30 },
+        { width: 50, height: 20 },
+        { width: 5, height: 5 },
+      ]),
+    ).toBe(30);
   });
 });

@@ -4,7 +4,7 @@
 import { LOSS_DEFAULTS, trainConfigSchema } from '../../shared/api/runs';
 import type { TrainConfig } from '../../shared/domain';
 import { BACKEND_IDS, LOSS_IDS, MODEL_IDS } from '../../shared/ids';
-import type { CommandArgs, OptionSpec } from './command';
+import { UsageError, type CommandArgs, type OptionSpec } from './command';
 
 /** Every field with its default filled in: what a run gets for a flag not given. */
 export const CONFIG_DEFAULTS: TrainConfig = trainConfigSchema.parse({ datasetId: 1 });
@@ -12,8 +12,8 @@ export const CONFIG_DEFAULTS: TrainConfig = trainConfigSchema.parse({ datasetId:
 type LossOptionField = keyof NonNullable<TrainConfig['lossOptions']>;
 
 interface ConfigFlag {
-  /** The field it sets: a config field, or one of the loss options. */
-  field: keyof TrainConfig | { lossOption: LossOptionField };
+  /** The field it sets: a config field, one of the loss options, or a part of the input mode. */
+  field: keyof TrainConfig | { lossOption: LossOptionField } | { input: 'mode' | 'scale' };
   /** A number, a word, or a switch that sets the field to `value`. */
   kind: 'number' | 'text' | { switch: boolean };
   description: string;
@@ -57,6 +57,24 @@ export const CONFIG_FLAGS = {
     description: `force ${BACKEND_IDS.join(' | ')}`,
     otherwise: 'fastest that loads',
   },
+  input: {
+    field: { input: 'mode' },
+    kind: 'text',
+    description: 'resize: the whole image resized to --size, aspect kept; patches: --size crops',
+    otherwise: 'resize',
+  },
+  scale: {
+    field: { input: 'scale' },
+    kind: 'number',
+    description: 'with --input patches: the image scaled by this first, e.g. 0.5',
+    otherwise: '1',
+  },
+  parent: {
+    field: 'parentRunId',
+    kind: 'number',
+    description: "train again from this finished run's weights (same model, filters, depth)",
+    otherwise: 'from scratch',
+  },
   'per-image': lossOption(
     'perImage',
     'IoU, Dice, Tversky and Lovász losses per image, averaged (not over the batch)',
@@ -82,7 +100,9 @@ export function configOptions(flags: readonly ConfigFlagName[]): Record<string, 
       const given =
         typeof spec.field === 'string'
           ? CONFIG_DEFAULTS[spec.field]
-          : LOSS_DEFAULTS[spec.field.lossOption as keyof typeof LOSS_DEFAULTS];
+          : 'lossOption' in spec.field
+            ? LOSS_DEFAULTS[spec.field.lossOption as keyof typeof LOSS_DEFAULTS]
+            : undefined;
       const fallback = given === undefined ? spec.otherwise : String(given);
       const description = fallback ? `${spec.description} (default ${fallback})` : spec.description;
       return [flag, { type: 'string', description }];
@@ -97,6 +117,7 @@ export function configFromFlags(
 ): Record<string, unknown> {
   const config: Record<string, unknown> = {};
   const lossOptions: Record<string, unknown> = {};
+  const input: Record<string, unknown> = {};
   for (const flag of flags) {
     const value = values[flag];
     if (value === undefined || value === false) continue;
@@ -108,9 +129,14 @@ export function configFromFlags(
           ? Number(value)
           : value;
     if (typeof spec.field === 'string') config[spec.field] = parsed;
-    else lossOptions[spec.field.lossOption] = parsed;
+    else if ('lossOption' in spec.field) lossOptions[spec.field.lossOption] = parsed;
+    else input[spec.field.input] = parsed;
   }
   if (Object.keys(lossOptions).length) config.lossOptions = lossOptions;
+  if (input.scale !== undefined && input.mode !== 'patches') {
+    throw new UsageError('--scale goes with --input patches.');
+  }
+  if (input.mode !== undefined) config.input = input;
   return config;
 }
 
@@ -119,9 +145,11 @@ export function flagOf(path: readonly PropertyKey[]): string {
   const [field, option] = path.map(String);
   const found = ALL_CONFIG_FLAGS.find((flag) => {
     const spec: ConfigFlag = CONFIG_FLAGS[flag];
-    return typeof spec.field === 'string'
-      ? spec.field === field
-      : field === 'lossOptions' && spec.field.lossOption === option;
+    if (typeof spec.field === 'string') return spec.field === field;
+    if ('lossOption' in spec.field) {
+      return field === 'lossOptions' && spec.field.lossOption === option;
+    }
+    return field === 'input' && (option === 'scale' ? 'scale' : 'mode') === spec.field.input;
   });
   return found ?? field ?? '';
 }

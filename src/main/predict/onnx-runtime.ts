@@ -42,7 +42,22 @@ function gpuProviders(ort: OrtModule): string[] {
       .map((b) => b.name),
   );
   const order = process.platform === 'win32' ? ['cuda', 'dml', 'webgpu'] : ['cuda', 'webgpu'];
-  return order.filter((name) => usable.has(name));
+  return order.filter((name) => usable.has(name) && (name !== 'webgpu' || webgpuMayStart()));
+}
+
+/**
+ * On Linux, Dawn reaches a GPU through the Vulkan loader; without one installed it cannot
+ * start, and trying prints a native warning on every prediction. No loader, no attempt.
+ */
+function webgpuMayStart(): boolean {
+  if (process.platform !== 'linux') return true;
+  const dirs = [
+    `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`,
+    '/usr/lib64',
+    '/usr/lib',
+    '/usr/local/lib',
+  ];
+  return dirs.some((dir) => existsSync(join(dir, 'libvulkan.so.1')));
 }
 
 function bindingFolder(): string {

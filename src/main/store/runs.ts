@@ -104,6 +104,9 @@ export interface NewRun {
   groupId?: string | null;
 }
 
+/** The layers a run's weights fit: a parent must share them to be fine-tuned from. */
+const ARCHITECTURE = ['model', 'baseFilters', 'depth', 'batchNorm'] as const;
+
 /**
  * The one way a run comes to be (the app's runs.start and runs.startPaired, an experiment's
  * cells, `jaccard train`): checked, named and stored 'queued'. A network that cannot be
@@ -115,6 +118,25 @@ export function createRun(db: Db, run: NewRun): Run {
   const problem = modelConfigError(run.config);
   if (problem) throw new ApiError('invalid', problem);
   const name = run.name?.trim() || defaultRunName(db, run.config);
+  const { parentRunId } = run.config;
+  if (parentRunId !== undefined) {
+    const parent = getRun(db, parentRunId);
+    if (parent.status !== 'finished') {
+      throw new ApiError(
+        'invalid',
+        `Run ${parentRunId} is ${parent.status}; only a finished run can be trained again from.`,
+      );
+    }
+    const differ = ARCHITECTURE.filter((k) => parent.config[k] !== run.config[k]);
+    if (differ.length) {
+      throw new ApiError(
+        'invalid',
+        `Run ${parentRunId}'s weights do not fit this network: ${differ
+          .map((k) => `${k} ${String(parent.config[k])} there, ${String(run.config[k])} here`)
+          .join('; ')}.`,
+      );
+    }
+  }
   const { lastInsertRowid } = db
     .prepare(
       `INSERT INTO runs (dataset_id, name, config, status, group_id)

@@ -98,10 +98,13 @@ export const PATCH_SCALES = [1, 1 / 2, 1 / 4] as const;
 /**
  * Resizing an image this many times larger than the model's square throws away the detail
  * that decides IoU at the boundary; past it, patches at (or near) full resolution do better.
+ * Below it, the whole image wins: on fasseg-face (182x256) 128 px patches at full
+ * resolution lost to the 128 px resize at the same number of steps (docs/results.md,
+ * section 5), for want of context.
  */
-const RESIZE_LIMIT = 3;
-/** A patch should still see a fair share of the scaled image: at most this many sides across. */
-const PATCHES_ACROSS = 8;
+const RESIZE_LIMIT = 4;
+/** A patch must still see a fair share of the scaled image: at most this many sides across. */
+const PATCHES_ACROSS = 4;
 
 /** The median of the images' longer sides: what "the dataset's image size" means here. */
 export function typicalSide(sizes: readonly { width: number; height: number }[]): number | null {

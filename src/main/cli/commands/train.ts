@@ -2,6 +2,7 @@
 // process (no engine needed) and records the run like the app does. Ctrl+C stops after
 // the current batch and leaves the run cancelled, resumable with --resume.
 import { trainConfigSchema } from '../../../shared/api/runs';
+import { describeInput } from '../../../shared/input';
 import type { EpochMetrics, Run, TrainProgress } from '../../../shared/domain';
 import { BACKEND_LABELS } from '../../../shared/ids';
 import { ApiError } from '../../../shared/errors';
@@ -106,8 +107,10 @@ function textOutput(run: Run): Output {
   const c = run.config;
   const tty = process.stderr.isTTY;
   process.stdout.write(
-    `Run ${run.id} "${run.name}" on ${run.datasetName}: ${c.model}, ${c.loss} loss, ${c.size}px, ` +
-      `${c.epochs} epochs, batch ${c.batchSize}, lr ${c.learningRate}, seed ${c.seed}\n`,
+    `Run ${run.id} "${run.name}" on ${run.datasetName}: ${c.model}, ${c.loss} loss, ` +
+      `${describeInput(c.input, c.size)}, ${c.epochs} epochs, batch ${c.batchSize}, ` +
+      `lr ${c.learningRate}, seed ${c.seed}` +
+      `${c.parentRunId === undefined ? '' : `, from run ${c.parentRunId}`}\n`,
   );
   let backendShown = false;
   return {
