@@ -333,7 +333,7 @@ describe('Train, Runs and Compare views', () => {
     writeFileSync(join(exportDir, 'model.onnx'), 'not a model');
     await page.getByRole('button', { name: 'Export weights…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Export weights' });
-    await dialog.getByLabel(/^ONNX/).check();
+    await dialog.getByRole('radio', { name: /ONNX/ }).check();
     await dialog.getByLabel('Folder path').fill(exportDir);
     await dialog.getByRole('button', { name: 'Export' }).click();
     await expect.poll(() => dialog.getByRole('alert').innerText()).toMatch(/model\.onnx/);
