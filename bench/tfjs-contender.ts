@@ -2,7 +2,7 @@
 // with the app's own model, loss and backend code, then times one Adam step, one 512x512
 // prediction or one batch of 256x256 patches per request from the parent.
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/main/training/backend';
+import { initBackend, nativeVersion } from '../src/main/training/backend';
 import { getLoss } from '../src/main/training/losses';
 import { buildModel } from '../src/main/training/models';
 import type { BackendId } from '../src/shared/ids';
@@ -50,31 +50,36 @@ async function main(): Promise<void> {
     cost?.dataSync();
     cost?.dispose();
   };
-  const infer = (net: tf.LayersModel, input: tf.Tensor) =>
-    tf.tidy(() => tf.sigmoid(net.predict(input) as tf.Tensor).dataSync());
-  const timed = (f: () => void): Timing => {
+  // As the app predicts (src/main/predict/tfjs-runtime.ts): the array is read after the
+  // tidy scope and asynchronously; returning it from tidy copies it again (issue 19).
+  const infer = async (net: tf.LayersModel, input: tf.Tensor) => {
+    const probs = tf.tidy(() => tf.sigmoid(net.predict(input) as tf.Tensor));
+    await probs.data();
+    probs.dispose();
+  };
+  const timed = async (f: () => unknown): Promise<Timing> => {
     const start = performance.now();
-    f();
+    await f();
     return { ms: performance.now() - start };
   };
 
   for (let i = 0; i < workload.warmup; i++) train();
   if (inferModel) {
-    infer(inferModel, image!);
-    infer(patchModel!, patches!);
+    await infer(inferModel, image!);
+    await infer(patchModel!, patches!);
   }
   const threads =
     backend === 'wasm' ? (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() : null;
   const setup =
     backend === 'wasm'
       ? `SIMD + XNNPACK, ${threads === 1 ? 'one thread' : `${threads} threads`}`
-      : backend;
+      : (nativeVersion() ?? backend);
   send({ ready: true, params: model.countParams(), threads, version: tf.version.tfjs, setup });
 
-  process.on('message', (command: Command) => {
-    if (command.cmd === 'train') send(timed(train));
-    else if (command.cmd === 'infer') send(timed(() => infer(inferModel!, image!)));
-    else if (command.cmd === 'infer-batch') send(timed(() => infer(patchModel!, patches!)));
+  process.on('message', async (command: Command) => {
+    if (command.cmd === 'train') send(await timed(train));
+    else if (command.cmd === 'infer') send(await timed(() => infer(inferModel!, image!)));
+    else if (command.cmd === 'infer-batch') send(await timed(() => infer(patchModel!, patches!)));
     else process.exit(0);
   });
 }

@@ -35,7 +35,12 @@ const depsDir = path.join(packageDir, 'deps');
 const libDir = path.join(depsDir, 'lib');
 const addon = path.join(packageDir, 'lib', `napi-v${NAPI_BUILD_VERSION}`, 'tfjs_binding.node');
 const marker = path.join(depsDir, 'jaccard-setup.json');
-const wheelCache = path.join(root, 'node_modules', '.cache', 'jaccard-tensorflow');
+// Outside node_modules, so \`npm ci\` keeps the 270 MB wheel between runs.
+const wheelCache = path.join(
+  process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'),
+  'jaccard',
+  'tensorflow-wheels',
+);
 
 const done = [];
 const say = (line) => console.log(`setup:tensorflow: ${line}`);
