@@ -3,7 +3,7 @@
 // machines that cannot reach TensorFlow's download host (issue 19).
 //
 // @tensorflow/tfjs-node's install script downloads libtensorflow 2.9.1 from
-// storage.googleapis.com; where that fails npm drops the package. This builds the same
+// Google's storage; where that fails npm drops the package. This builds the same
 // addon from the package's own sources against the TensorFlow C API of the
 // `tensorflow-cpu` pip wheel (fetched with pip, or a wheel file given with --wheel):
 //   1. installs @tensorflow/tfjs-node 4.22.0 without its install script if it is missing;
