@@ -37,6 +37,12 @@ export function describeInput(input: InputMode, size: number): string {
   }
 }
 
+/** The mode as a name needs it: nothing for whole images, "patches" or "patches 1:2". */
+export function inputTag(input: InputMode): string {
+  if (input.mode !== 'patches') return '';
+  return input.scale === 1 ? 'patches' : `patches 1:${formatFactor(1 / input.scale)}`;
+}
+
 function formatFactor(f: number): string {
   return Number.isInteger(f) ? String(f) : f.toFixed(2).replace(/\.?0+$/, '');
 }

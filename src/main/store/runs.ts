@@ -1,7 +1,7 @@
 // Runs, their per-epoch curves and per-image test results. Every write that the UI must
 // see goes through here, so the trainer process and the engine agree on one shape.
 import { ApiError } from '../../shared/errors';
-import { inputOf, LEGACY_INPUT } from '../../shared/input';
+import { inputOf, inputTag, LEGACY_INPUT } from '../../shared/input';
 import type {
   EpochMetrics,
   ImageMetrics,
@@ -71,13 +71,8 @@ function toRun(row: RunRow): Run {
 export function defaultRunName(db: Db, config: TrainConfig): string {
   const dataset = db.prepare('SELECT name FROM datasets WHERE id = ?').get(config.datasetId) as
     { name: string } | undefined;
-  const input = inputOf(config);
-  const patches =
-    input.mode !== 'patches'
-      ? ''
-      : input.scale === 1
-        ? ' patches'
-        : ` patches 1:${+(1 / input.scale).toFixed(2)}`;
+  const tag = inputTag(inputOf(config));
+  const patches = tag && ` ${tag}`;
   const base = [
     ...(dataset ? [dataset.name] : []),
     config.loss,

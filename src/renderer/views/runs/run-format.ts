@@ -1,7 +1,7 @@
 // How runs read in the Train, Runs and Compare views.
 import type { Run, TrainConfig, TrainProgress } from '../../../shared/domain';
 import { BACKEND_LABELS, MODEL_LABELS, type BackendId, type RunStatus } from '../../../shared/ids';
-import { inputOf } from '../../../shared/input';
+import { inputOf, inputTag } from '../../../shared/input';
 
 // The run views take it from here with the rest of how runs read.
 export { MODEL_LABELS };
@@ -31,13 +31,8 @@ export function backendLabel(backend: BackendId | null | undefined): string {
 
 /** "U-Net 64 px · 5 epochs · batch 4 · lr 0.001 · seed 1": what sets a run apart. */
 export function configSummary(config: TrainConfig): string {
-  const input = inputOf(config);
-  const patches =
-    input.mode !== 'patches'
-      ? ''
-      : input.scale === 1
-        ? ' patches'
-        : ` patches 1:${+(1 / input.scale).toFixed(2)}`;
+  const tag = inputTag(inputOf(config));
+  const patches = tag && ` ${tag}`;
   return [
     `${MODEL_LABELS[config.model]} ${config.size} px${patches}`,
     ...(config.parentRunId === undefined ? [] : [`from run #${config.parentRunId}`]),
