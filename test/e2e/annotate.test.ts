@@ -330,4 +330,23 @@ describe('Annotator', () => {
     expect(revision).toMatchObject({ source: 'prediction', foreground: 1 });
     expect(findPredictionFile(db, run.id, image.id)).not.toBeNull();
   });
+
+  it('takes the photo’s similar colours around a click out with the magic wand (Alt)', async () => {
+    // The image is all foreground (the last test); the wand removes a region of the photo.
+    const image = images[1]!;
+    await page.keyboard.press('w');
+    await page.getByLabel('Wand tolerance').waitFor();
+    const box = (await canvas().boundingBox())!;
+    const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
+    expect((await pixelAt(cx, cy)).mask).toBe(true);
+    await page.keyboard.down('Alt');
+    await page.mouse.click(cx, cy);
+    await page.keyboard.up('Alt');
+    await expect.poll(() => status().innerText(), SLOW).toBe('Saved · revision 2');
+    expect((await pixelAt(cx, cy)).mask).toBe(false);
+    const [, second] = await history(image.id);
+    // A region, not the whole photo: the wand keeps to colours near the clicked one.
+    expect(second!.foreground).toBeLessThan(1);
+    expect(second!.foreground).toBeGreaterThan(0);
+  });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type Point, stampSegment } from '../../src/renderer/lib/raster/brush';
 import { MaskEditor } from '../../src/renderer/lib/raster/editor';
 import { floodFill } from '../../src/renderer/lib/raster/flood';
+import { magicWand } from '../../src/renderer/lib/raster/wand';
 import { History } from '../../src/renderer/lib/raster/history';
 import { fillHoles } from '../../src/renderer/lib/raster/holes';
 import { Mask } from '../../src/renderer/lib/raster/mask';
@@ -198,6 +199,43 @@ describe('flood fill', () => {
     const rect = floodFill(mask, 10, 10);
     expect(mask.countForeground()).toBe(2000 * 1500);
     expect(rect).toEqual({ x: 0, y: 0, w: 2000, h: 1500 });
+  });
+});
+
+describe('magic wand', () => {
+  /** A photo from rows of letters: a grey level each (a=0, b=10 … z=250), '.' 200. */
+  function photo(rows: string[]): Uint8ClampedArray {
+    const out = new Uint8ClampedArray(rows.length * rows[0]!.length * 4);
+    rows
+      .join('')
+      .split('')
+      .forEach((ch, p) => {
+        const v = ch === '.' ? 200 : (ch.charCodeAt(0) - 97) * 10;
+        out.set([v, v, v, 255], p * 4);
+      });
+    return out;
+  }
+  const rows = ['aab.a', 'abb.a', 'z...a'];
+
+  it('adds the connected pixels within the tolerance of the clicked colour', () => {
+    const mask = new Mask(5, 3);
+    // Tolerance 10: a and b join; z, the dots and the a's beyond them do not.
+    const rect = magicWand(mask, photo(rows), 0, 0, 10, 1);
+    expect(picture(mask)).toEqual(['###..', '###..', '.....']);
+    expect(rect).toEqual({ x: 0, y: 0, w: 3, h: 2 });
+  });
+
+  it('leaves similar colours that are not connected, and tolerance 0 takes one colour', () => {
+    const mask = new Mask(5, 3);
+    magicWand(mask, photo(rows), 0, 0, 0, 1);
+    expect(picture(mask)).toEqual(['##...', '#....', '.....']);
+  });
+
+  it('removes with value 0 and ignores a click outside the mask', () => {
+    const mask = draw(['#####', '#####', '#####']);
+    magicWand(mask, photo(rows), 4, 0, 0, 0);
+    expect(picture(mask)).toEqual(['####.', '####.', '####.']);
+    expect(magicWand(mask, photo(rows), 9, 9, 10, 1)).toEqual({ x: 0, y: 0, w: 0, h: 0 });
   });
 });
 

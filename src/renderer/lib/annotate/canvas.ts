@@ -8,6 +8,7 @@ import { Line } from 'konva/lib/shapes/Line';
 import { type Point, stampSegment } from '../raster/brush';
 import type { MaskEditor } from '../raster/editor';
 import { floodFill } from '../raster/flood';
+import { magicWand } from '../raster/wand';
 import { fillHoles } from '../raster/holes';
 import { fillPolygon } from '../raster/polygon';
 import { inflate, isEmpty, type Rect, union } from '../raster/rect';
@@ -79,6 +80,8 @@ export class AnnotatorCanvas {
   private spaceHeld = false;
   private tool: ToolId = 'brush';
   private brushSize = 24;
+  private tolerance = 24;
+  private photoPixels: Uint8ClampedArray | null = null;
   private look: MaskLook = { colour: '#ff2d7a', opacity: 0.5, outline: false, visible: true };
 
   constructor(
@@ -148,6 +151,7 @@ export class AnnotatorCanvas {
     this.overlay?.destroy();
     this.editor = editor;
     this.photo = new KonvaImage({ image: photo, width, height });
+    this.photoPixels = null;
     this.photoLayer.add(this.photo);
     this.overlay = new MaskOverlay(editor.mask, this.overlayLook());
     this.maskLayer.add(this.overlay.group);
@@ -174,6 +178,28 @@ export class AnnotatorCanvas {
   setBrushSize(size: number): void {
     this.brushSize = size;
     this.updateCursor();
+  }
+
+  setTolerance(tolerance: number): void {
+    this.tolerance = tolerance;
+  }
+
+  /** The photo's RGBA at the mask's size, read once per image when the wand first needs it. */
+  private pixels(): Uint8ClampedArray | null {
+    if (this.photoPixels || !this.photo || !this.editor) return this.photoPixels;
+    const { width, height } = this.editor.mask;
+    const scratch = document.createElement('canvas');
+    scratch.width = width;
+    scratch.height = height;
+    const context = scratch.getContext('2d', { willReadFrequently: true });
+    if (!context) return null;
+    context.drawImage(this.photo.image() as CanvasImageSource, 0, 0, width, height);
+    try {
+      this.photoPixels = context.getImageData(0, 0, width, height).data;
+    } catch {
+      return null; // a photo another origin did not allow to be read: the wand does nothing
+    }
+    return this.photoPixels;
   }
 
   setLook(look: MaskLook): void {
@@ -295,6 +321,11 @@ export class AnnotatorCanvas {
       case 'flood':
         this.edit(floodFill(this.editor.mask, at.x, at.y));
         break;
+      case 'wand': {
+        const rgba = this.pixels();
+        if (rgba) this.edit(magicWand(this.editor.mask, rgba, at.x, at.y, this.tolerance, value));
+        break;
+      }
       case 'polygon':
         if (this.polygon) this.addVertex(at, screen);
         else

@@ -22,6 +22,8 @@ interface Prefs {
   outline: boolean;
   needsMaskOnly: boolean;
   threshold: number;
+  /** The magic wand's colour tolerance, 0-255 per channel. */
+  tolerance: number;
 }
 
 const DEFAULTS: Prefs = {
@@ -33,6 +35,7 @@ const DEFAULTS: Prefs = {
   outline: false,
   needsMaskOnly: false,
   threshold: 0.5,
+  tolerance: 24,
 };
 
 class AnnotateSession {
@@ -44,6 +47,7 @@ class AnnotateSession {
   outline = $state(DEFAULTS.outline);
   needsMaskOnly = $state(DEFAULTS.needsMaskOnly);
   threshold = $state(DEFAULTS.threshold);
+  tolerance = $state(DEFAULTS.tolerance);
   /** Not remembered: a hidden mask on the next launch would look like a lost one. */
   showMask = $state(true);
 
@@ -62,6 +66,7 @@ class AnnotateSession {
           outline: this.outline,
           needsMaskOnly: this.needsMaskOnly,
           threshold: this.threshold,
+          tolerance: this.tolerance,
         };
         localStorage.setItem(PREFS_KEY, JSON.stringify(prefs));
       });

@@ -19,6 +19,13 @@ export const TOOLS = [
     description: 'Flood fill: click a region to flip it (fill an enclosed area, delete an island)',
     pointer: 'crosshair',
   },
+  {
+    id: 'wand',
+    label: 'Wand',
+    key: 'W',
+    description: "Magic wand: add the photo's similar colours around a click (Alt: remove them)",
+    pointer: 'crosshair',
+  },
 ] as const satisfies readonly {
   id: string;
   /** On its toolbar button. */
