@@ -7,3 +7,12 @@ export const ERROR_COLOURS = {
   fp: [215, 48, 39],
   fn: [69, 117, 180],
 } as const;
+
+/** A pixel's colour by its outcome: null for a true negative, which stays clear. */
+export function errorColour(
+  actual: boolean,
+  predicted: boolean,
+): (typeof ERROR_COLOURS)[keyof typeof ERROR_COLOURS] | null {
+  if (actual) return predicted ? ERROR_COLOURS.tp : ERROR_COLOURS.fn;
+  return predicted ? ERROR_COLOURS.fp : null;
+}

@@ -4,7 +4,7 @@
 // so the report stays one file.
 import sharp from 'sharp';
 import type { ComparisonResult } from '../../shared/api/compare';
-import { ERROR_COLOURS } from '../../shared/error-colours';
+import { errorColour } from '../../shared/error-colours';
 import { foregroundTable } from '../../shared/metrics';
 import { absolutePath } from '../files';
 import type { Db } from '../store/database';
@@ -81,15 +81,7 @@ async function overlay(
   ]);
   const rgb = Buffer.alloc(width * height * 3);
   for (let i = 0; i < width * height; i++) {
-    const actual = truth[i] !== 0;
-    const predicted = table[prob[i]!] === 1;
-    const colour = actual
-      ? predicted
-        ? ERROR_COLOURS.tp
-        : ERROR_COLOURS.fn
-      : predicted
-        ? ERROR_COLOURS.fp
-        : null;
+    const colour = errorColour(truth[i] !== 0, table[prob[i]!] === 1);
     for (let c = 0; c < 3; c++) {
       const p = photo[i * 3 + c]!;
       rgb[i * 3 + c] = colour ? Math.round(p * 0.35 + colour[c]! * 0.65) : p;

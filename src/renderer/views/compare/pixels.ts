@@ -12,7 +12,7 @@ export interface Plane {
   data: Uint8Array;
 }
 
-import { ERROR_COLOURS } from '../../../shared/error-colours';
+import { ERROR_COLOURS, errorColour } from '../../../shared/error-colours';
 
 /** True positive, false positive, false negative: one palette with the HTML report. */
 export { ERROR_COLOURS };
@@ -63,15 +63,7 @@ export function paintErrors(out: ImageData, truth: Plane, prob: Plane, threshold
   const table = foregroundTable(threshold);
   const px = out.data;
   for (let i = 0; i < truth.data.length; i++) {
-    const predicted = table[prob.data[i]!] === 1;
-    const actual = truth.data[i] !== 0;
-    const colour = actual
-      ? predicted
-        ? ERROR_COLOURS.tp
-        : ERROR_COLOURS.fn
-      : predicted
-        ? ERROR_COLOURS.fp
-        : null;
+    const colour = errorColour(truth.data[i] !== 0, table[prob.data[i]!] === 1);
     const o = i * 4;
     if (colour) {
       px[o] = colour[0];
