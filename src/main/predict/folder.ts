@@ -6,13 +6,12 @@ import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import type { PredictFolderReport, Run } from '../../shared/domain';
 import { ApiError } from '../../shared/errors';
-import { foregroundTable } from '../../shared/metrics';
 import { absolutePath, ioError, readRegularFile, writeFileAtomic } from '../files';
 import { decodeImage, encodePng, IMAGE_EXTENSIONS } from '../images/decode';
 import type { RawImage } from '../images/raw';
 import type { Db } from '../store/database';
 import { listStoredImages } from '../store/images';
-import { predictOptionsOf, predictProbabilities } from './predict';
+import { predictOptionsOf, predictProbabilities, thresholdMask } from './predict';
 import { openRuntime, type RuntimeChoice } from './runtimes';
 
 export interface PredictSource {
@@ -92,7 +91,6 @@ export async function predictToFolder(options: PredictFolderOptions): Promise<Pr
   const problems = [...(options.problems ?? [])];
   const started = performance.now();
   const runtime = await openRuntime(options.dataDir, run, options.runtime);
-  const table = foregroundTable(options.threshold);
   const stems = new Map<string, string>();
   let images = 0;
   try {
@@ -109,8 +107,7 @@ export async function predictToFolder(options: PredictFolderOptions): Promise<Pr
         if (image) {
           const prob = await predictProbabilities(runtime, image, predictOptionsOf(run.config));
           const { width, height } = image;
-          const mask = new Uint8Array(prob.length);
-          for (let p = 0; p < prob.length; p++) mask[p] = table[prob[p]!] ? 255 : 0;
+          const mask = thresholdMask(prob, options.threshold);
           await writeFileAtomic(
             join(out, `${source.stem}.png`),
             await encodePng({ data: mask, width, height, channels: 1 }),

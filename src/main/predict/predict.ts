@@ -8,6 +8,7 @@
 //
 // Outputs are bytes round(p * 255): the form predictions are stored, scored and shown in.
 import { inputOf, type InputMode } from '../../shared/input';
+import { foregroundTable } from '../../shared/metrics';
 import type { RawImage } from '../images/raw';
 import { breathe } from '../training/breathe';
 import { gaussianWeights, resizeToBytes, windowStarts } from './geometry';
@@ -143,4 +144,12 @@ export async function slideWindows(
     }
   }
   flush(height);
+}
+
+/** A probability map cut at `threshold` (by foregroundTable's rule) into a 0/255 mask. */
+export function thresholdMask(prob: Uint8Array, threshold: number): Uint8Array {
+  const table = foregroundTable(threshold);
+  const mask = new Uint8Array(prob.length);
+  for (let p = 0; p < prob.length; p++) mask[p] = table[prob[p]!] ? 255 : 0;
+  return mask;
 }

@@ -4,7 +4,6 @@
 // probability map and uncertainty so "Label next" can order them.
 import type { PrelabelReport } from '../../shared/domain';
 import { ApiError } from '../../shared/errors';
-import { foregroundTable } from '../../shared/metrics';
 import type { AppContext } from '../context';
 import { storeContent, withStoreErrors } from '../files';
 import { encodeMask, foregroundFraction } from '../images/mask';
@@ -13,6 +12,7 @@ import { imagesToLabel } from '../store/images';
 import { insertMask } from '../store/masks';
 import { getRun, insertPrediction } from '../store/runs';
 import { predictionFile } from '../training/run-files';
+import { thresholdMask } from './predict';
 import { predictStoredImage } from './service';
 
 /** The threshold pre-labels are cut at: the one every metric reports by default. */
@@ -41,7 +41,6 @@ export async function prelabelDataset(
     }
   }
   const started = performance.now();
-  const table = foregroundTable(PRELABEL_THRESHOLD);
   const report: PrelabelReport = {
     runId,
     datasetId,
@@ -56,8 +55,7 @@ export async function prelabelDataset(
       const { prob, uncertainty, runtime } = await predictStoredImage(dataDir, run, image, file);
       report.runtime = runtime;
       insertPrediction(db, runId, image.id, file, uncertainty);
-      const mask = new Uint8Array(prob.length);
-      for (let p = 0; p < prob.length; p++) mask[p] = table[prob[p]!] ? 255 : 0;
+      const mask = thresholdMask(prob, PRELABEL_THRESHOLD);
       const png = await encodeMask({ data: mask, width: image.width, height: image.height });
       const stored = await storeContent(dataDir, 'masks', png, 'png');
       withStoreErrors(db, () =>
