@@ -15,10 +15,7 @@ export const predictHandlers: Handlers<keyof typeof predictCalls> = {
     const run = getRun(ctx.db, input.runId);
     const { sources, problems } =
       input.datasetId !== undefined
-        ? {
-            sources: datasetSources(ctx.db, ctx.dataDir, getDataset(ctx.db, input.datasetId).id),
-            problems: [],
-          }
+        ? datasetSources(ctx.db, ctx.dataDir, getDataset(ctx.db, input.datasetId).id)
         : await folderSources(input.folder!);
     return predictToFolder({
       ...input,

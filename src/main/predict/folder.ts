@@ -58,13 +58,18 @@ export async function folderSources(
   return { sources, problems };
 }
 
-/** Every image of a dataset, from its stored copies. */
-export function datasetSources(db: Db, dataDir: string, datasetId: number): PredictSource[] {
-  return listStoredImages(db, datasetId).map((image) => ({
+/** Every image of a dataset, from its stored copies (shaped as folderSources answers). */
+export function datasetSources(
+  db: Db,
+  dataDir: string,
+  datasetId: number,
+): { sources: PredictSource[]; problems: PredictFolderReport['problems'] } {
+  const sources = listStoredImages(db, datasetId).map((image) => ({
     name: image.originalName,
     stem: image.stem,
     read: async () => decodeImage(await readFile(absolutePath(dataDir, image.file))),
   }));
+  return { sources, problems: [] };
 }
 
 export interface PredictFolderOptions {

@@ -53,10 +53,7 @@ export const predictCommand: Command = {
       const run = getRun(ctx.db, resolveRunId(ctx.db, target));
       const { sources, problems } =
         folder === undefined
-          ? {
-              sources: datasetSources(ctx.db, dataDir, datasetIdOf(ctx, String(values.dataset))),
-              problems: [],
-            }
+          ? datasetSources(ctx.db, dataDir, datasetIdOf(ctx, String(values.dataset)))
           : await folderSources(folder);
       return predictToFolder({
         run,
