@@ -117,6 +117,14 @@ export interface SegmentationMetrics {
   recall: number;
 }
 
+/** The GPU a webgpu run trained on, as the WebGPU adapter names it. */
+export interface GpuAdapter {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+}
+
 export interface Run {
   id: number;
   name: string;

@@ -7,8 +7,11 @@ export type LossId = (typeof LOSS_IDS)[number];
 export const MODEL_IDS = ['unet', 'tiramisu'] as const;
 export type ModelId = (typeof MODEL_IDS)[number];
 
-/** Fastest first: the engine takes the first one that loads unless one is forced. */
-export const BACKEND_IDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+/**
+ * Fastest first: the engine takes the first one that loads unless one is forced (webgpu
+ * only on a hardware adapter: a software one is slower than wasm).
+ */
+export const BACKEND_IDS = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendId = (typeof BACKEND_IDS)[number];
 
 export const SPLITS = ['train', 'test', 'unassigned'] as const;
@@ -46,6 +49,7 @@ export const MODEL_LABELS: Record<ModelId, string> = {
 
 export const BACKEND_LABELS: Record<BackendId, string> = {
   'tensorflow-gpu': 'GPU (TensorFlow native)',
+  webgpu: 'GPU (WebGPU)',
   tensorflow: 'Native CPU (TensorFlow)',
   wasm: 'WebAssembly (XNNPACK)',
   cpu: 'Plain JavaScript (slow)',

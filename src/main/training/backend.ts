@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { BACKEND_IDS, type BackendId } from '../../shared/ids';
 import { guardWasmHeap } from './wasm-heap';
+import { probeDawn, startDawn } from './webgpu/dawn';
 
 const require = createRequire(import.meta.url);
 
@@ -30,12 +31,14 @@ let nativeLoaded: NativeId | undefined;
 
 /**
  * Sets tf's backend: the forced one, or the first of BACKEND_IDS (fastest first) that
- * loads. A forced backend that cannot load throws, saying why.
+ * loads and, for webgpu, runs on a hardware adapter. A forced backend that cannot load
+ * throws, saying why.
  */
 export async function initBackend(forced?: BackendId): Promise<BackendId> {
   const failures: string[] = [];
   for (const id of forced ? [forced] : BACKEND_IDS) {
     try {
+      if (id === 'webgpu' && !forced) await assertHardwareAdapter();
       await start(id);
       return id;
     } catch (error) {
@@ -47,9 +50,9 @@ export async function initBackend(forced?: BackendId): Promise<BackendId> {
 }
 
 /**
- * The backends that load on this machine, fastest first. Native packages are tried in
- * a child process, so probing never loads TensorFlow into (or pins the backend of) the
- * caller; the answer is computed once.
+ * The backends that load on this machine, fastest first (webgpu on any adapter, as it
+ * can be forced). Native packages and Dawn are tried in a child process, so probing
+ * never loads them into (or pins the backend of) the caller; the answer is computed once.
  */
 export function availableBackends(): Promise<BackendId[]> {
   available ??= (async () => {
@@ -65,6 +68,14 @@ async function loadsHere(id: BackendId): Promise<boolean> {
     case 'tensorflow-gpu':
     case 'tensorflow':
       return nativeLoads(NATIVE_PACKAGES[id]);
+    case 'webgpu':
+      return probeDawn().then(
+        () => true,
+        (error: Error) => {
+          webgpuUnavailable(error);
+          return false;
+        },
+      );
     case 'wasm':
       return 'WebAssembly' in globalThis && existsSync(wasmBinary());
     case 'cpu':
@@ -90,6 +101,8 @@ async function start(id: BackendId): Promise<void> {
     case 'tensorflow-gpu':
     case 'tensorflow':
       return startNative(id);
+    case 'webgpu':
+      return startWebgpu();
     case 'wasm':
       return startWasm();
     case 'cpu': {
@@ -138,6 +151,36 @@ export function nativeVersion(): string | undefined {
   const pkg = require(`${specifier}/package.json`) as { version: string };
   const { binding } = require(specifier).backend() as { binding?: { TF_Version?: string } };
   return `TensorFlow ${binding?.TF_Version ?? '?'} (${specifier} ${pkg.version})`;
+}
+
+/** Auto selection skips a software adapter, and says once why webgpu is unavailable. */
+async function assertHardwareAdapter(): Promise<void> {
+  const adapter = await probeDawn().catch((error: Error) => {
+    webgpuUnavailable(error);
+    throw error;
+  });
+  if (adapter.software) {
+    throw new Error(
+      `${adapter.device} is a software adapter, used only when forced (--backend webgpu)`,
+    );
+  }
+}
+
+/** Tells the user once per process why there is no GPU training through WebGPU. */
+function webgpuUnavailable(error: Error): void {
+  if (webgpuReasonShown) return;
+  webgpuReasonShown = true;
+  process.stderr.write(`WebGPU is not available: ${error.message}\n`);
+}
+let webgpuReasonShown = false;
+
+async function startWebgpu(): Promise<void> {
+  await startDawn();
+  const tf = await loadTf();
+  // WEBGPU: the lead adds registerWebgpuTrainingKernels() (./webgpu/kernels/index) here.
+  // setBackend answers false (and tfjs logs why) when the adapter or device is refused;
+  // training must then stop rather than run on whatever backend was current.
+  if (!(await tf.setBackend('webgpu'))) throw new Error('the webgpu backend did not start');
 }
 
 async function startWasm(): Promise<void> {

@@ -1,0 +1,48 @@
+// The webgpu backend (Dawn through the `webgpu` package) where an adapter exists: here
+// that is Mesa's llvmpipe through OpenGL ES, a software adapter, so automatic selection
+// must pass it over while `--backend webgpu` uses it. Where Dawn finds no adapter every
+// test here skips and says why.
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { availableBackends, initBackend } from '../../src/main/training/backend';
+import { isSoftwareAdapter, probeDawn, startDawn } from '../../src/main/training/webgpu/dawn';
+
+const probed = await probeDawn().catch((error: Error) => error);
+const skipReason = probed instanceof Error ? `no WebGPU adapter here: ${probed.message}` : null;
+if (skipReason) console.warn(`webgpu-backend.test.ts skipped: ${skipReason}`);
+const title = `the webgpu backend${skipReason ? ` (skipped: ${skipReason})` : ''}`;
+
+describe('isSoftwareAdapter', () => {
+  it('recognises software rasterisers by name as well as by the fallback flag', () => {
+    const named = (device: string, description = '') => ({ vendor: '', device, description });
+    expect(isSoftwareAdapter(named('llvmpipe-llvm-15-0-6-256-bits-'))).toBe(true);
+    expect(isSoftwareAdapter(named('', 'SwiftShader Device (Subzero)'))).toBe(true);
+    expect(isSoftwareAdapter(named('Microsoft Basic Render Driver'))).toBe(true);
+    expect(isSoftwareAdapter(named('lavapipe'))).toBe(true);
+    expect(isSoftwareAdapter(named('NVIDIA GeForce RTX 3060'))).toBe(false);
+    expect(isSoftwareAdapter(named('Apple M2'), true)).toBe(true);
+  });
+});
+
+describe.skipIf(skipReason !== null)(title, () => {
+  const adapter = probed as Exclude<typeof probed, Error>;
+
+  it('is listed as available, and picked automatically only on a hardware adapter', async () => {
+    expect(await availableBackends()).toContain('webgpu');
+    const picked = await initBackend();
+    // webgpu comes before native TensorFlow and wasm: only the adapter's kind decides.
+    if (adapter.software) expect(picked).not.toBe('webgpu');
+    else expect(['tensorflow-gpu', 'webgpu']).toContain(picked);
+  });
+
+  it('starts when forced, on the adapter the probe found, software included', async () => {
+    expect(await initBackend('webgpu')).toBe('webgpu');
+    expect(tf.getBackend()).toBe('webgpu');
+    expect(await startDawn()).toEqual(adapter);
+    expect(adapter.device).not.toBe('');
+    expect(adapter.maxStorageBufferBindingSize).toBeGreaterThan(0);
+    const sum = tf.add(tf.tensor([1, 2, 3]), tf.tensor([10, 20, 30]));
+    expect(Array.from(await sum.data())).toEqual([11, 22, 33]);
+    sum.dispose();
+  });
+});
