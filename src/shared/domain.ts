@@ -133,6 +133,8 @@ export interface Run {
   config: TrainConfig;
   status: RunStatus;
   backend: BackendId | null;
+  /** The adapter a webgpu run trained on; null for other backends and runs not started. */
+  adapter: GpuAdapter | null;
   /** Paired runs launched together (a compare or an experiment cell) share a group. */
   groupId: string | null;
   epochsDone: number;

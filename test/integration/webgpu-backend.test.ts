@@ -3,9 +3,17 @@
 // must pass it over while `--backend webgpu` uses it. Where Dawn finds no adapter every
 // test here skips and says why.
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRun, getRun } from '../../src/main/store/runs';
 import { availableBackends, initBackend } from '../../src/main/training/backend';
-import { isSoftwareAdapter, probeDawn, startDawn } from '../../src/main/training/webgpu/dawn';
+import { trainRun } from '../../src/main/training/trainer';
+import {
+  gpuAdapterOf,
+  isSoftwareAdapter,
+  probeDawn,
+  startDawn,
+} from '../../src/main/training/webgpu/dawn';
+import { faceFixture, tinyConfig, type Fixture } from './train-fixture';
 
 const probed = await probeDawn().catch((error: Error) => error);
 const skipReason = probed instanceof Error ? `no WebGPU adapter here: ${probed.message}` : null;
@@ -44,5 +52,26 @@ describe.skipIf(skipReason !== null)(title, () => {
     const sum = tf.add(tf.tensor([1, 2, 3]), tf.tensor([10, 20, 30]));
     expect(Array.from(await sum.data())).toEqual([11, 22, 33]);
     sum.dispose();
+  });
+
+  describe('a run forced onto webgpu', () => {
+    let fx: Fixture;
+    beforeAll(async () => {
+      fx = await faceFixture({ train: 4, test: 2 });
+    });
+    afterAll(() => fx?.dispose());
+
+    it('trains, evaluates and records the adapter it used next to the backend', async () => {
+      const config = tinyConfig(fx.datasetId, { backend: 'webgpu', epochs: 1 });
+      const run = createRun(fx.ctx.db, { config, name: 'on webgpu' });
+      const done = await trainRun({ db: fx.ctx.db, dataDir: fx.dataDir, runId: run.id });
+      expect(done.error).toBeNull();
+      expect(done.status).toBe('finished');
+      expect(done.backend).toBe('webgpu');
+      expect(done.adapter).toEqual(gpuAdapterOf(adapter));
+      expect(done.test?.iou).toBeGreaterThanOrEqual(0);
+      // Stored, not only returned.
+      expect(getRun(fx.ctx.db, run.id).adapter).toEqual(gpuAdapterOf(adapter));
+    }, 300_000);
   });
 });

@@ -30,6 +30,7 @@ function runOf(id: number, config: Partial<TrainConfig>, status: Run['status']):
     config: trainConfigSchema.parse({ datasetId: 1, ...config }),
     status,
     backend: null,
+    adapter: null,
     groupId: 'experiment-1',
     epochsDone: 0,
     bestValIou: null,

@@ -181,4 +181,9 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE run_predictions ADD COLUMN uncertainty REAL;
   ALTER TABLE images ADD COLUMN excluded INTEGER NOT NULL DEFAULT 0;
   `,
+
+  /* 6: the GPU a webgpu run trained on (vendor, architecture, device, description as
+     JSON), beside its backend; null for other backends. */ `
+  ALTER TABLE runs ADD COLUMN adapter TEXT;
+  `,
 ];

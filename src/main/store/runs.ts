@@ -4,6 +4,7 @@ import { ApiError } from '../../shared/errors';
 import { inputOf, inputTag, LEGACY_INPUT } from '../../shared/input';
 import type {
   EpochMetrics,
+  GpuAdapter,
   ImageMetrics,
   Run,
   SegmentationMetrics,
@@ -22,6 +23,7 @@ interface RunRow {
   config: string;
   status: RunStatus;
   backend: BackendId | null;
+  adapter: string | null;
   group_id: string | null;
   pid: number | null;
   epochs_done: number;
@@ -51,6 +53,7 @@ function toRun(row: RunRow): Run {
     } as TrainConfig,
     status: row.status,
     backend: row.backend,
+    adapter: row.adapter ? (JSON.parse(row.adapter) as GpuAdapter) : null,
     groupId: row.group_id,
     epochsDone: row.epochs_done,
     bestValIou: row.best_val_iou,
@@ -199,6 +202,7 @@ export interface RunPatch {
   name?: string;
   status?: RunStatus;
   backend?: BackendId | null;
+  adapter?: GpuAdapter | null;
   pid?: number | null;
   epochsDone?: number;
   bestValIou?: number | null;
@@ -213,6 +217,7 @@ const PATCH_COLUMNS: Record<keyof RunPatch, string> = {
   name: 'name',
   status: 'status',
   backend: 'backend',
+  adapter: 'adapter',
   pid: 'pid',
   epochsDone: 'epochs_done',
   bestValIou: 'best_val_iou',
@@ -226,8 +231,9 @@ const PATCH_COLUMNS: Record<keyof RunPatch, string> = {
 export function updateRun(db: Db, id: number, patch: RunPatch): Run {
   const keys = (Object.keys(patch) as (keyof RunPatch)[]).filter((k) => patch[k] !== undefined);
   if (keys.length > 0) {
+    // Objects are stored as JSON; null clears the column.
     const values = keys.map((k) =>
-      k === 'test' && patch.test ? JSON.stringify(patch.test) : patch[k],
+      typeof patch[k] === 'object' && patch[k] !== null ? JSON.stringify(patch[k]) : patch[k],
     );
     const sets = keys.map((k) => `${PATCH_COLUMNS[k]} = ?`).join(', ');
     const { changes } = db.prepare(`UPDATE runs SET ${sets} WHERE id = ?`).run(...values, id);

@@ -52,6 +52,7 @@ import { buildModel } from './models';
 import { deriveRng, shuffled } from './random';
 import { runFolders } from './run-files';
 import { wasmCrash } from './wasm-heap';
+import { gpuAdapterOf, startDawn } from './webgpu/dawn';
 
 export interface TrainerEvents {
   progress?(progress: TrainProgress): void;
@@ -165,7 +166,8 @@ class Session {
       etaSeconds: null,
     });
     const backend = await initBackend(config.backend);
-    this.updated(updateRun(db, runId, { backend }));
+    const adapter = backend === 'webgpu' ? gpuAdapterOf(await startDawn()) : null;
+    this.updated(updateRun(db, runId, { backend, adapter }));
 
     const splits = splitImages(
       maskedImages(db, config.datasetId),

@@ -1,4 +1,6 @@
-// `jaccard runs [--dataset <name or id>]`: every run with its status, backend and scores.
+// `jaccard runs [--dataset <name or id>]`: every run with its status, backend (and the GPU
+// of a webgpu run) and scores.
+import { adapterName } from '../../../shared/adapter';
 import type { Run } from '../../../shared/domain';
 import { listRuns, markDeadRunsInterrupted } from '../../store/runs';
 import { printJson, withContext, type Command } from '../command';
@@ -41,7 +43,7 @@ function runRows(runs: readonly Run[]): string[][] {
       `${r.epochsDone}/${r.config.epochs}`,
       score(r.bestValIou),
       score(r.test?.iou),
-      r.backend ?? '-',
+      r.adapter ? `${r.backend} on ${adapterName(r.adapter)}` : (r.backend ?? '-'),
       duration(r.durationSeconds),
     ]),
   ];

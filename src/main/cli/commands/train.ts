@@ -4,13 +4,13 @@
 import { trainConfigSchema } from '../../../shared/api/runs';
 import { describeInput } from '../../../shared/input';
 import type { EpochMetrics, Run, TrainProgress } from '../../../shared/domain';
-import { BACKEND_LABELS } from '../../../shared/ids';
+import { backendWithAdapter } from '../../../shared/adapter';
 import { ApiError } from '../../../shared/errors';
 import { createRun, getRun, markDeadRunsInterrupted } from '../../store/runs';
 import { trainRun } from '../../training/trainer';
 import { openContext, stopOnCtrlC, UsageError, type Command, type CommandArgs } from '../command';
 import { ALL_CONFIG_FLAGS, configFromFlags, configOptions, flagOf } from '../config-flags';
-import { datasetIdOf, duration, exitEvenIfHeld } from '../helpers';
+import { datasetIdOf, duration, exitEvenIfHeld, printable } from '../helpers';
 
 export const trainCommand: Command = {
   usage: 'train --dataset <name or id> [options] | train --resume <run id>',
@@ -117,7 +117,8 @@ function textOutput(run: Run): Output {
     updated(r) {
       if (backendShown || !r.backend) return;
       backendShown = true;
-      process.stdout.write(`Backend: ${BACKEND_LABELS[r.backend]} (${r.backend})\n`);
+      const name = printable(backendWithAdapter(r.backend, r.adapter));
+      process.stdout.write(`Backend: ${name} (${r.backend})\n`);
     },
     progress(p) {
       if (!tty) return;

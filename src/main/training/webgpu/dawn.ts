@@ -24,6 +24,16 @@ export interface DawnAdapter extends GpuAdapter {
   software: boolean;
 }
 
+/** The adapter's name, as a run records it. */
+export function gpuAdapterOf({
+  vendor,
+  architecture,
+  device,
+  description,
+}: GpuAdapter): GpuAdapter {
+  return { vendor, architecture, device, description };
+}
+
 /** What the probe found: the adapter and how to open it again. */
 interface Found {
   adapter: DawnAdapter;
