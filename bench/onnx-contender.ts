@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     seed: 1,
   });
   const params = model.countParams();
-  const session = await ort.InferenceSession.create(exportOnnx(model), {
+  const session = await ort.InferenceSession.create(await exportOnnx(model), {
     executionProviders: ['cpu'],
     intraOpNumThreads: threads,
     // One request at a time: inter-op parallelism would only add threads.

@@ -42,12 +42,13 @@ async function main(): Promise<void> {
   const patchModel = inferModel && buildModel({ ...config, size: inferBatchSize });
   const patches = inferModel && tf.randomUniform([inferBatch, inferBatchSize, inferBatchSize, 3]);
 
-  const train = () => {
+  // Read asynchronously, as the trainer does: a synchronous read throws on webgpu in Node.
+  const train = async () => {
     const cost = optimizer.minimize(
       () => loss(y, model.apply(x, { training: true }) as tf.Tensor4D),
       true,
     );
-    cost?.dataSync();
+    await cost?.data();
     cost?.dispose();
   };
   // As the app predicts (src/main/predict/tfjs-runtime.ts): the array is read after the
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
     return { ms: performance.now() - start };
   };
 
-  for (let i = 0; i < workload.warmup; i++) train();
+  for (let i = 0; i < workload.warmup; i++) await train();
   if (inferModel) {
     await infer(inferModel, image!);
     await infer(patchModel!, patches!);

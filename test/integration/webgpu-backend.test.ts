@@ -4,8 +4,10 @@
 // test here skips and says why.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportOnnx } from '../../src/main/onnx/export';
 import { createRun, getRun } from '../../src/main/store/runs';
 import { availableBackends, initBackend } from '../../src/main/training/backend';
+import { buildModel } from '../../src/main/training/models';
 import { trainRun } from '../../src/main/training/trainer';
 import {
   gpuAdapterOf,
@@ -52,6 +54,26 @@ describe.skipIf(skipReason !== null)(title, () => {
     const sum = tf.add(tf.tensor([1, 2, 3]), tf.tensor([10, 20, 30]));
     expect(Array.from(await sum.data())).toEqual([11, 22, 33]);
     sum.dispose();
+  });
+
+  it('exports to ONNX from weights held by webgpu, as from the cpu backend', async () => {
+    await initBackend('webgpu');
+    const model = buildModel({
+      model: 'unet',
+      size: 32,
+      channels: 3,
+      baseFilters: 16,
+      depth: 2,
+      batchNorm: true,
+      seed: 3,
+    });
+    // Weights a kernel computed on the GPU: fresh ones, and tensors under 1000 elements
+    // (which tfjs-backend-webgpu computes on the CPU), read synchronously without error.
+    model.setWeights(model.getWeights().map((w) => tf.tidy(() => tf.add(w, 0.5))));
+    const onWebgpu = await exportOnnx(model);
+    await initBackend('cpu');
+    expect(Buffer.from(onWebgpu).equals(Buffer.from(await exportOnnx(model)))).toBe(true);
+    model.dispose();
   });
 
   describe('a run forced onto webgpu', () => {

@@ -71,8 +71,11 @@ export interface ExportInfo {
   producerVersion?: string;
 }
 
-/** The model as ONNX protobuf bytes. Throws, naming the layer, on a layer it cannot write. */
-export function exportOnnx(model: tf.LayersModel, info: ExportInfo = {}): Uint8Array {
+/** The model as ONNX protobuf bytes. Rejects, naming the layer, on a layer it cannot write. */
+export async function exportOnnx(
+  model: tf.LayersModel,
+  info: ExportInfo = {},
+): Promise<Uint8Array> {
   const nodes: Node[] = [];
   const initializers: Initializer[] = [];
   // Every tensor inside the graph is channels first; a layer's output is '<layer>/out', which
@@ -90,7 +93,13 @@ export function exportOnnx(model: tf.LayersModel, info: ExportInfo = {}): Uint8A
   const channels = model.inputs[0]!.shape[3];
   if (typeof channels !== 'number') throw new Error('The model input has no channel count.');
 
-  for (const layer of model.layers) {
+  // Read asynchronously: a synchronous read throws on the webgpu backend in Node.
+  const values = await Promise.all(
+    model.layers.map((layer) =>
+      Promise.all(layer.getWeights().map(async (w) => (await w.data()) as Float32Array)),
+    ),
+  );
+  for (const [index, layer] of model.layers.entries()) {
     const config = layer.getConfig() as LayerConfig;
     const where = `layer "${layer.name}" (${layer.getClassName()})`;
     if (config.dataFormat !== undefined && config.dataFormat !== 'channelsLast') {
@@ -107,7 +116,7 @@ export function exportOnnx(model: tf.LayersModel, info: ExportInfo = {}): Uint8A
     const out = `${layer.name}/out`;
     const add = (op: string, ins: string[], attributes?: Record<string, Attribute>, output = out) =>
       nodes.push({ op, inputs: ins, output, attributes });
-    const params = weightsOf(layer);
+    const params = weightsOf(layer, values[index]!);
 
     switch (layer.getClassName()) {
       case 'InputLayer':
@@ -304,12 +313,11 @@ interface Weight {
 }
 
 /** The layer's weights by their short name ('kernel', 'gamma'...), each to be used once. */
-function weightsOf(layer: tf.layers.Layer) {
+function weightsOf(layer: tf.layers.Layer, values: readonly Float32Array[]) {
   const left = new Map<string, Weight>();
-  const values = layer.getWeights();
   layer.weights.forEach((w, i) => {
     const short = w.originalName.split('/').pop()!;
-    left.set(short, { shape: w.shape as number[], data: values[i]!.dataSync() as Float32Array });
+    left.set(short, { shape: w.shape as number[], data: values[i]! });
   });
   return {
     take(name: string): Weight {

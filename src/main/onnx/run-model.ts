@@ -20,7 +20,7 @@ export async function runOnnxBytes(dataDir: string, run: Run): Promise<Uint8Arra
   await initBackend();
   const model = await loadRunModel(dataDir, run);
   try {
-    return exportOnnx(model, {
+    return await exportOnnx(model, {
       description: `Jaccard run ${run.id} "${run.name}": ${run.config.model} trained with ${run.config.loss} loss on "${run.datasetName}".`,
       metadata: { run: String(run.id), model: run.config.model, loss: run.config.loss },
     });
