@@ -7,14 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportOnnx } from '../../src/main/onnx/export';
 import { createRun, getRun } from '../../src/main/store/runs';
 import { availableBackends, initBackend } from '../../src/main/training/backend';
+import { checkTrainingFits } from '../../src/main/training/backend-errors';
 import { buildModel } from '../../src/main/training/models';
 import { trainRun } from '../../src/main/training/trainer';
 import {
+  type DawnAdapter,
   gpuAdapterOf,
   isSoftwareAdapter,
   probeDawn,
   startDawn,
 } from '../../src/main/training/webgpu/dawn';
+import { ApiError } from '../../src/shared/errors';
 import { faceFixture, tinyConfig, type Fixture } from './train-fixture';
 
 const probed = await probeDawn().catch((error: Error) => error);
@@ -31,6 +34,56 @@ describe('isSoftwareAdapter', () => {
     expect(isSoftwareAdapter(named('lavapipe'))).toBe(true);
     expect(isSoftwareAdapter(named('NVIDIA GeForce RTX 3060'))).toBe(false);
     expect(isSoftwareAdapter(named('Apple M2'), true)).toBe(true);
+  });
+});
+
+describe('the WebGPU memory guard', () => {
+  const llvmpipe: DawnAdapter = {
+    vendor: '',
+    architecture: '',
+    device: 'llvmpipe-llvm-15-0-6-256-bits-',
+    description: 'OpenGL version OpenGL ES 3.2 Mesa 22.3.6',
+    maxBufferSize: 2 ** 31,
+    maxStorageBufferBindingSize: 2 ** 27,
+    software: true,
+  };
+
+  it('refuses a batch whose largest tensor the adapter cannot bind, saying what to change', async () => {
+    await initBackend('cpu');
+    const model = buildModel({
+      model: 'unet',
+      size: 512,
+      channels: 3,
+      baseFilters: 16,
+      depth: 4,
+      batchNorm: true,
+      seed: 1,
+    });
+    const check = (batchSize: number) => () =>
+      checkTrainingFits('webgpu', model, { task: 'training', batchSize, size: 512 }, llvmpipe);
+    try {
+      // The top decoder level concatenates 16 + 16 channels: 32 MiB an image.
+      expect(check(4)).not.toThrow();
+      expect(check(8)).toThrow(
+        new ApiError(
+          'invalid',
+          'Training needs a 256 MiB GPU buffer (the output of layer "dec0_concat" for a ' +
+            'batch of 8), more than the 128 MiB that llvmpipe-llvm-15-0-6-256-bits- ' +
+            '(OpenGL version OpenGL ES 3.2 Mesa 22.3.6) binds at once. Use a smaller batch ' +
+            '(now 8) or size (now 512), or train on another backend.',
+        ),
+      );
+      expect(() =>
+        checkTrainingFits(
+          'tensorflow',
+          model,
+          { task: 'training', batchSize: 8, size: 512 },
+          llvmpipe,
+        ),
+      ).not.toThrow();
+    } finally {
+      model.dispose();
+    }
   });
 });
 
@@ -95,5 +148,17 @@ describe.skipIf(skipReason !== null)(title, () => {
       // Stored, not only returned.
       expect(getRun(fx.ctx.db, run.id).adapter).toEqual(gpuAdapterOf(adapter));
     }, 300_000);
+
+    it('refuses a batch larger than the adapter binds before loading its images', async () => {
+      // 512 px with 4 base filters: the top decoder level's 8 channels take 8 MiB an image.
+      const perImage = 512 * 512 * 8 * 4;
+      const batchSize = Math.floor(adapter.maxStorageBufferBindingSize / perImage) + 1;
+      const config = tinyConfig(fx.datasetId, { backend: 'webgpu', size: 512, batchSize });
+      const run = createRun(fx.ctx.db, { config, name: 'too big a batch for the GPU' });
+      const done = await trainRun({ db: fx.ctx.db, dataDir: fx.dataDir, runId: run.id });
+      expect(done.status).toBe('failed');
+      expect(done.error).toMatch(/^Training needs a \d+ MiB GPU buffer .* binds at once\./);
+      expect(done.epochsDone).toBe(0);
+    });
   });
 });

@@ -1,9 +1,10 @@
 // What the user is told when tfjs work fails for the backend's sake rather than theirs:
 // the wasm backend running out of its 4 GiB heap (with the knobs that shrink the work,
-// at their current values) or crashing outright. Training, test evaluation and
-// on-demand prediction all report through here.
+// at their current values) or crashing outright, a tensor larger than a WebGPU adapter
+// binds. Training, test evaluation and on-demand prediction all report through here.
 import type * as tf from '@tensorflow/tfjs';
 import { ApiError } from '../../shared/errors';
+import { adapterName } from '../../shared/adapter';
 import type { BackendId } from '../../shared/ids';
 import {
   isWasmCrash,
@@ -13,6 +14,8 @@ import {
   WasmHeapExhausted,
   wasmHeapFull,
 } from './wasm-heap';
+import type { DawnAdapter } from './webgpu/dawn';
+import { bindingLimit, largestBinding } from './webgpu/limits';
 
 /** The tfjs work that failed, with the settings its memory grows with. */
 export type TfWork = TrainingWork | { task: 'prediction'; runId: number; size: number };
@@ -28,6 +31,7 @@ const CLEARLY_OVER = 1.25;
 const NATIVE = 'native TensorFlow (@tensorflow/tfjs-node), which has no such limit';
 
 const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+const mib = (bytes: number) => `${Math.ceil(bytes / 2 ** 20)} MiB`;
 
 /** The error to report for `error`, thrown by `work`; errors of other causes come back as they were. */
 export function backendFailure(error: unknown, work: TfWork): unknown {
@@ -41,14 +45,27 @@ export function backendFailure(error: unknown, work: TfWork): unknown {
 }
 
 /**
- * Refuses a training whose estimated peak memory clearly exceeds the wasm backend's cap,
- * before any data is loaded; other backends have no such cap.
+ * Refuses, before any data is loaded, a training whose estimated peak memory clearly
+ * exceeds the wasm backend's cap, or whose largest tensor is more than the WebGPU
+ * adapter `gpu` (given for webgpu) binds; other backends have no such cap.
  */
 export function checkTrainingFits(
   backend: BackendId,
   model: tf.LayersModel,
   work: TrainingWork,
+  gpu?: DawnAdapter,
 ): void {
+  if (backend === 'webgpu' && gpu) {
+    const { layer, bytes } = largestBinding(model, work.batchSize);
+    const limit = bindingLimit(gpu);
+    if (bytes <= limit) return;
+    throw new ApiError(
+      'invalid',
+      `Training needs a ${mib(bytes)} GPU buffer (the output of layer "${layer}" for a batch of ` +
+        `${work.batchSize}), more than the ${mib(limit)} that ${adapterName(gpu)} binds at once. ` +
+        advice(work, 'on another backend'),
+    );
+  }
   if (backend !== 'wasm') return;
   const needs = trainingPeakBytes(model, work.batchSize);
   if (needs > CLEARLY_OVER * WASM_HEAP_LIMIT) throw outOfMemory(work, needs);
@@ -74,15 +91,16 @@ function outOfMemory(work: TfWork, needs?: number): ApiError {
   );
 }
 
-function advice(work: TfWork): string {
+/** The knobs that shrink `work`, at their current values, and where else to run it. */
+function advice(work: TfWork, elsewhere = `with ${NATIVE}`): string {
   if (work.task === 'prediction') {
-    return `Predict with ${NATIVE}, or train a run at a smaller size (now ${work.size}).`;
+    return `Predict ${elsewhere}, or train a run at a smaller size (now ${work.size}).`;
   }
   const knobs =
     work.batchSize > 1
       ? `a smaller batch (now ${work.batchSize}) or size (now ${work.size})`
       : `a smaller size (now ${work.size})`;
-  return `Use ${knobs}, or train with ${NATIVE}.`;
+  return `Use ${knobs}, or train ${elsewhere}.`;
 }
 
 function restart(work: TfWork): string {

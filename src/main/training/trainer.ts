@@ -166,8 +166,8 @@ class Session {
       etaSeconds: null,
     });
     const backend = await initBackend(config.backend);
-    const adapter = backend === 'webgpu' ? gpuAdapterOf(await startDawn()) : null;
-    this.updated(updateRun(db, runId, { backend, adapter }));
+    const gpu = backend === 'webgpu' ? await startDawn() : undefined;
+    this.updated(updateRun(db, runId, { backend, adapter: gpu ? gpuAdapterOf(gpu) : null }));
 
     const splits = splitImages(
       maskedImages(db, config.datasetId),
@@ -182,7 +182,7 @@ class Session {
     }
     // Built before the images load, so a model too big for the backend fails at once.
     const model = (this.model = buildModel({ ...config, channels: CHANNELS, seed: config.seed }));
-    checkTrainingFits(backend, model, this.work);
+    checkTrainingFits(backend, model, this.work, gpu);
     const { train, validation, draw } = await this.loadData(splits);
     this.checkCancel();
 

@@ -108,10 +108,14 @@ const PEAK_PER_OTHER_OUTPUT_BYTE = 2.5;
 export function trainingPeakBytes(model: tf.LayersModel, batchSize: number): number {
   let bytes = 0;
   for (const layer of model.layers) {
-    const shape = layer.outputShape as (number | null)[];
-    const floats = shape.slice(1).reduce<number>((n, d) => n * (d ?? 1), 1);
     const factor = PEAK_PER_OUTPUT_BYTE[layer.getClassName()] ?? PEAK_PER_OTHER_OUTPUT_BYTE;
-    bytes += factor * floats * 4 * batchSize;
+    bytes += factor * outputBytes(layer) * batchSize;
   }
   return bytes;
+}
+
+/** Bytes of one image's float32 output of `layer`. */
+export function outputBytes(layer: tf.layers.Layer): number {
+  const shape = layer.outputShape as (number | null)[];
+  return shape.slice(1).reduce<number>((n, d) => n * (d ?? 1), 1) * 4;
 }
