@@ -3,6 +3,7 @@
 // must pass it over while `--backend webgpu` uses it. Where Dawn finds no adapter every
 // test here skips and says why.
 import * as tf from '@tensorflow/tfjs';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportOnnx } from '../../src/main/onnx/export';
 import { createRun, getRun } from '../../src/main/store/runs';
@@ -147,6 +148,34 @@ describe.skipIf(skipReason !== null)(title, () => {
       expect(done.test?.iou).toBeGreaterThanOrEqual(0);
       // Stored, not only returned.
       expect(getRun(fx.ctx.db, run.id).adapter).toEqual(gpuAdapterOf(adapter));
+    }, 300_000);
+
+    it('fails a run whose device is lost with the reason, and resumes it from its checkpoint', async () => {
+      const config = tinyConfig(fx.datasetId, { backend: 'webgpu', epochs: 3, augment: false });
+      const run = createRun(fx.ctx.db, { config, name: 'device lost' });
+      const lose = () => (tf.backend() as WebGPUBackend).device.destroy();
+      const failed = await trainRun({
+        db: fx.ctx.db,
+        dataDir: fx.dataDir,
+        runId: run.id,
+        events: { epoch: (_id, m) => m.epoch === 1 && lose() },
+      });
+      expect(failed.status).toBe('failed');
+      expect(failed.error).toMatch(
+        /^The GPU device was lost \(destroyed.*\)\. The run keeps its last checkpoint: resume it/,
+      );
+      expect(failed.epochsDone).toBe(1);
+      // Resumed in the same process: the backend starts again on a new device.
+      const epochs: number[] = [];
+      const resumed = await trainRun({
+        db: fx.ctx.db,
+        dataDir: fx.dataDir,
+        runId: run.id,
+        events: { epoch: (_id, m) => epochs.push(m.epoch) },
+      });
+      expect(resumed.error).toBeNull();
+      expect(resumed.status).toBe('finished');
+      expect(epochs).toEqual([2, 3]);
     }, 300_000);
 
     it('refuses a batch larger than the adapter binds before loading its images', async () => {

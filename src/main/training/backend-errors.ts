@@ -15,6 +15,7 @@ import {
   wasmHeapFull,
 } from './wasm-heap';
 import type { DawnAdapter } from './webgpu/dawn';
+import { WebgpuDeviceFailed } from './webgpu/device';
 import { bindingLimit, largestBinding } from './webgpu/limits';
 
 /** The tfjs work that failed, with the settings its memory grows with. */
@@ -36,6 +37,14 @@ const mib = (bytes: number) => `${Math.ceil(bytes / 2 ** 20)} MiB`;
 /** The error to report for `error`, thrown by `work`; errors of other causes come back as they were. */
 export function backendFailure(error: unknown, work: TfWork): unknown {
   if (error instanceof WasmHeapExhausted) return outOfMemory(work);
+  if (error instanceof WebgpuDeviceFailed) {
+    const again =
+      work.task === 'training'
+        ? 'The run keeps its last checkpoint: resume it to continue from there.'
+        : 'Predict again to start a new device.';
+    const smaller = error.outOfMemory ? ` ${advice(work, 'on another backend')}` : '';
+    return new ApiError('internal', `${error.message}. ${again}${smaller}`);
+  }
   if (!isWasmCrash(error)) return error;
   const crashed = `The wasm backend crashed (${error.message.split('\n')[0]})`;
   if (wasmHeapFull()) {

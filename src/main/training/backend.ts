@@ -10,9 +10,11 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { BACKEND_IDS, type BackendId } from '../../shared/ids';
 import { guardWasmHeap } from './wasm-heap';
 import { probeDawn, startDawn } from './webgpu/dawn';
+import { deviceFailure, watchDevice, type WatchedDevice } from './webgpu/device';
 
 const require = createRequire(import.meta.url);
 
@@ -177,11 +179,20 @@ let webgpuReasonShown = false;
 async function startWebgpu(): Promise<void> {
   await startDawn();
   const tf = await loadTf();
+  // A lost device does not come back: tfjs must make the backend again, on a new device.
+  if (deviceFailure()) {
+    const factory = tf.findBackendFactory('webgpu');
+    tf.removeBackend('webgpu');
+    tf.registerBackend('webgpu', factory, WEBGPU_PRIORITY);
+  }
   // WEBGPU: the lead adds registerWebgpuTrainingKernels() (./webgpu/kernels/index) here.
   // setBackend answers false (and tfjs logs why) when the adapter or device is refused;
   // training must then stop rather than run on whatever backend was current.
   if (!(await tf.setBackend('webgpu'))) throw new Error('the webgpu backend did not start');
+  watchDevice((tf.backend() as WebGPUBackend).device as unknown as WatchedDevice);
 }
+/** tfjs-backend-webgpu's own registration priority. */
+const WEBGPU_PRIORITY = 3;
 
 async function startWasm(): Promise<void> {
   const [tf, wasm, { registerWasmTrainingKernels }, { disableWasmThreads, startWasmThreaded }] =

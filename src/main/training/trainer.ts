@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EpochMetrics, Run, TrainProgress } from '../../shared/domain';
 import { ApiError } from '../../shared/errors';
-import { STARTABLE } from '../../shared/ids';
+import { STARTABLE, type BackendId } from '../../shared/ids';
 import type { Db } from '../store/database';
 import { getRun, recordEpoch, transitionRun, truncateEpochs, updateRun } from '../store/runs';
 import { initBackend } from './backend';
@@ -53,6 +53,7 @@ import { deriveRng, shuffled } from './random';
 import { runFolders } from './run-files';
 import { wasmCrash } from './wasm-heap';
 import { gpuAdapterOf, startDawn } from './webgpu/dawn';
+import { deviceFailed, deviceFailure, type WebgpuDeviceFailed } from './webgpu/device';
 
 export interface TrainerEvents {
   progress?(progress: TrainProgress): void;
@@ -96,11 +97,12 @@ export async function trainRun(options: TrainOptions): Promise<Run> {
   }
   const session = new Session(options);
   try {
-    await session.run();
+    // A failed GPU device may leave the run waiting on a read that never settles.
+    await Promise.race([session.run(), session.deviceFailed]);
     return session.settle('finished', null);
   } catch (error) {
     if (error instanceof Cancelled) return session.settle('cancelled', null);
-    const failure = backendFailure(error, session.work);
+    const failure = backendFailure(session.deviceFailure() ?? error, session.work);
     const message = failure instanceof Error ? failure.message : String(failure);
     return session.settle('failed', message);
   } finally {
@@ -124,11 +126,21 @@ class Session {
   };
   private model: tf.LayersModel | null = null;
   private optimizer: tf.Optimizer | null = null;
+  private backend: BackendId | null = null;
+  /** Rejects when the run's GPU device fails (webgpu only); never settles otherwise. */
+  readonly deviceFailed: Promise<never>;
+  private onDeviceFailure: (error: Error) => void = () => undefined;
 
   constructor(private readonly options: TrainOptions) {
     this.run0 = getRun(options.db, options.runId);
     this.config = this.run0.config;
     this.folders = runFolders(options.dataDir, options.runId);
+    this.deviceFailed = new Promise<never>((_, reject) => (this.onDeviceFailure = reject));
+  }
+
+  /** How the run's GPU device failed, or null (and always null off webgpu). */
+  deviceFailure(): WebgpuDeviceFailed | null {
+    return this.backend === 'webgpu' ? deviceFailure() : null;
   }
 
   private get db(): Db {
@@ -149,8 +161,16 @@ class Session {
     return run;
   }
 
+  /** Between steps: stopped by the user, or by the GPU. */
   private checkCancel(): void {
     if (this.options.signal?.aborted) throw new Cancelled();
+    this.checkDevice();
+  }
+
+  /** Before anything is saved too: after a device error tfjs may have read zeros. */
+  private checkDevice(): void {
+    const failure = this.deviceFailure();
+    if (failure) throw failure;
   }
 
   async run(): Promise<void> {
@@ -165,7 +185,8 @@ class Session {
       imagesPerSecond: 0,
       etaSeconds: null,
     });
-    const backend = await initBackend(config.backend);
+    const backend = (this.backend = await initBackend(config.backend));
+    if (backend === 'webgpu') deviceFailed().catch(this.onDeviceFailure);
     const gpu = backend === 'webgpu' ? await startDawn() : undefined;
     this.updated(updateRun(db, runId, { backend, adapter: gpu ? gpuAdapterOf(gpu) : null }));
 
@@ -267,6 +288,7 @@ class Session {
         seconds,
       };
       const improved = this.state.bestValIou === null || scored.iou > this.state.bestValIou;
+      this.checkDevice();
       if (improved) await model.save(fileHandler(this.folders.model));
       this.state = {
         epoch,
@@ -277,6 +299,7 @@ class Session {
       };
       // Row first, checkpoint second: a kill in between leaves an epoch row newer than
       // the checkpoint, which resume drops and recomputes.
+      this.checkDevice();
       recordEpoch(db, runId, metrics, this.state.bestValIou);
       await saveCheckpoint(this.folders.checkpoint, model, optimizer, this.state);
       this.options.events?.epoch?.(runId, metrics);
