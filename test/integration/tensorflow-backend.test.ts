@@ -6,22 +6,27 @@
 // Elsewhere every test here skips and says why.
 import * as tf from '@tensorflow/tfjs';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRunModel } from '../../src/main/predict/runtimes';
 import { tfjsRuntime } from '../../src/main/predict/tfjs-runtime';
 import { getRun } from '../../src/main/store/runs';
 import { availableBackends, initBackend, nativeVersion } from '../../src/main/training/backend';
 import { loadCheckpoint, saveCheckpoint } from '../../src/main/training/checkpoint';
-import { getLoss } from '../../src/main/training/losses';
 import { buildModel, type ModelConfig } from '../../src/main/training/models';
 import type { Run } from '../../src/shared/domain';
 import { LOSS_IDS, MODEL_IDS, type LossId, type ModelId } from '../../src/shared/ids';
-import { FACE, faceFixture, repoRoot, type Fixture } from './train-fixture';
+import {
+  faceBatch,
+  relativeDifference,
+  steps,
+  trainSteps as rigSteps,
+  type Batch,
+} from './backend-rig';
+import { faceFixture, repoRoot, type Fixture } from './train-fixture';
 
 const SIZE = 64;
 const STEPS = 3;
@@ -52,85 +57,9 @@ const modelConfig = (model: ModelId): ModelConfig => ({
   seed: 7,
 });
 
-/** A few fasseg-face training images and masks at 64 px, as one batch. */
-async function faceBatch(n: number): Promise<{ x: Float32Array; y: Float32Array }> {
-  const stems = readdirSync(join(FACE, 'train', 'images'))
-    .sort()
-    .slice(0, n);
-  const x = new Float32Array(n * SIZE * SIZE * 3);
-  const y = new Float32Array(n * SIZE * SIZE);
-  for (const [i, stem] of stems.entries()) {
-    const rgb = await sharp(join(FACE, 'train', 'images', stem))
-      .resize(SIZE, SIZE, { fit: 'fill' })
-      .removeAlpha()
-      .toColourspace('srgb')
-      .raw()
-      .toBuffer();
-    const grey = await sharp(join(FACE, 'train', 'masks', stem))
-      .resize(SIZE, SIZE, { fit: 'fill' })
-      .greyscale()
-      .raw()
-      .toBuffer();
-    for (let p = 0; p < rgb.length; p++) x[i * rgb.length + p] = rgb[p]! / 255;
-    for (let p = 0; p < grey.length; p++) y[i * grey.length + p] = grey[p]! >= 128 ? 1 : 0;
-  }
-  return { x, y };
-}
-
-interface Batch {
-  x: Float32Array;
-  y: Float32Array;
-}
-
 /** Adam steps on the current backend from the given weights; the losses. */
-async function trainSteps(
-  model: ModelId,
-  loss: LossId,
-  batch: Batch,
-  start: Float32Array[] | null,
-): Promise<{ losses: number[]; start: Float32Array[] }> {
-  const net = buildModel(modelConfig(model));
-  const optimizer = tf.train.adam(1e-3);
-  try {
-    if (start) {
-      net.setWeights(start.map((w, i) => tf.tensor(w, net.getWeights()[i]!.shape)));
-    }
-    const initial = await Promise.all(
-      net.getWeights().map(async (w) => (await w.data()) as Float32Array),
-    );
-    const losses = await steps(net, optimizer, loss, batch, STEPS);
-    return { losses, start: initial };
-  } finally {
-    optimizer.dispose();
-    net.dispose();
-  }
-}
-
-async function steps(
-  net: tf.LayersModel,
-  optimizer: tf.Optimizer,
-  loss: LossId,
-  batch: Batch,
-  n: number,
-): Promise<number[]> {
-  const lossFn = getLoss(loss);
-  const variables = net.trainableWeights.map((w) => w.read() as tf.Variable);
-  const losses: number[] = [];
-  for (let s = 0; s < n; s++) {
-    const cost = tf.tidy(() => {
-      const xs = tf.tensor4d(batch.x, [BATCH, SIZE, SIZE, 3]);
-      const ys = tf.tensor4d(batch.y, [BATCH, SIZE, SIZE, 1]);
-      return optimizer.minimize(
-        () => lossFn(ys, net.apply(xs, { training: true }) as tf.Tensor4D),
-        true,
-        variables,
-      )!;
-    });
-    losses.push((await cost.data())[0]!);
-    cost.dispose();
-  }
-  return losses;
-}
+const trainSteps = (model: ModelId, loss: LossId, batch: Batch, start: Float32Array[] | null) =>
+  rigSteps(modelConfig(model), loss, batch, start, STEPS);
 
 function maskIou(a: Float32Array, b: Float32Array): number {
   let inter = 0;
@@ -161,7 +90,7 @@ function jaccardCli(args: string[]): Promise<{ code: number | null; out: string;
 describe.skipIf(skipReason !== null)(title, () => {
   let batch: Batch;
   beforeAll(async () => {
-    batch = await faceBatch(BATCH);
+    batch = await faceBatch(BATCH, SIZE);
   });
 
   it(`trains every model x loss ${STEPS} steps from the same weights as wasm, losses within 1e-3`, async () => {
@@ -181,7 +110,7 @@ describe.skipIf(skipReason !== null)(title, () => {
         const { losses } = await trainSteps(model, loss, batch, reference.start);
         losses.forEach((l, s) => {
           const w = reference.losses[s]!;
-          const relative = Math.abs(l - w) / Math.max(Math.abs(w), 1e-8);
+          const relative = relativeDifference(l, w);
           largest = Math.max(largest, relative);
           if (!(relative <= 1e-3)) {
             worst.push(`${model} ${loss} step ${s + 1}: tensorflow ${l}, wasm ${w}`);
@@ -265,7 +194,7 @@ describe.skipIf(skipReason !== null)(title, () => {
     });
 
     it("predicts the same masks as wasm from the run's model (IoU >= 0.999)", async () => {
-      const images = await faceBatch(BATCH);
+      const images = await faceBatch(BATCH, SIZE);
       const predict = async (backend: 'wasm' | 'tensorflow') => {
         await initBackend(backend);
         const runtime = tfjsRuntime(await loadRunModel(fx.dataDir, run), SIZE);
