@@ -30,6 +30,10 @@ const STEPS = 3;
 
 const probed = await probeDawn().catch((error: Error) => error);
 const skipReason = probed instanceof Error ? `no WebGPU adapter here: ${probed.message}` : null;
+// CI installs Mesa's llvmpipe and asks for the rig to run there.
+if (skipReason && process.env.JACCARD_REQUIRE_WEBGPU) {
+  throw new Error(`JACCARD_REQUIRE_WEBGPU is set, but there is ${skipReason}`);
+}
 if (skipReason) console.warn(`webgpu-backend.test.ts skipped: ${skipReason}`);
 const title = `the webgpu backend${skipReason ? ` (skipped: ${skipReason})` : ''}`;
 

@@ -142,6 +142,37 @@ describe('initBackend', () => {
     expect(quiet.stderr + quiet.stdout).toBe('');
   });
 
+  it('trains on the others where WebGPU finds no adapter, and says why once', () => {
+    // No EGL driver for glvnd to load, as on a machine without Mesa (and without Vulkan).
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '--eval',
+        `import { availableBackends, initBackend } from ${JSON.stringify(BACKEND_MODULE)};
+         console.log(JSON.stringify(await availableBackends()));
+         await initBackend();
+         await initBackend('webgpu').catch((error) => console.log(error.message));`,
+      ],
+      {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, __EGL_VENDOR_LIBRARY_FILENAMES: '/nonexistent.json' },
+      },
+    );
+    expect(child.status).toBe(0);
+    const [listed, forced] = child.stdout.trim().split('\n');
+    expect(JSON.parse(listed!)).not.toContain('webgpu');
+    expect(JSON.parse(listed!)).toContain('wasm');
+    expect(forced).toMatch(
+      /^Backend 'webgpu' cannot be used here\. webgpu: Dawn found no GPU adapter/,
+    );
+    const said = child.stderr.match(/WebGPU is not available: Dawn found no GPU adapter/g);
+    expect(said).toHaveLength(1);
+  });
+
   it('reads the wasm thread count from JACCARD_WASM_THREADS', () => {
     process.env.JACCARD_WASM_THREADS = '1';
     expect(wasmThreadCount()).toBe(1);
