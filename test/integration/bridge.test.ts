@@ -122,7 +122,10 @@ describe('bridge', () => {
       dataDir: engine.ctx.dataDir,
       nativeDialogs: false,
     });
-    expect((body.result as SystemInfo).backends).toContain('cpu');
+    const info = body.result as SystemInfo;
+    expect(info.backends).toContain('cpu');
+    // WebGPU is listed exactly where an adapter was found (else the answer says why not).
+    expect('adapter' in info.webgpu).toBe(info.backends.includes('webgpu'));
     expect(await call('system.chooseFolder', {})).toBeNull();
   });
 

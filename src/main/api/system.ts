@@ -1,6 +1,7 @@
 import pkg from '../../../package.json';
 import type { systemCalls } from '../../shared/api/system';
 import { availableBackends } from '../training/backend';
+import { gpuAdapterOf, probeDawn } from '../training/webgpu/dawn';
 import type { Handlers } from './index';
 
 export const systemHandlers: Handlers<keyof typeof systemCalls> = {
@@ -8,6 +9,10 @@ export const systemHandlers: Handlers<keyof typeof systemCalls> = {
     version: pkg.version,
     dataDir: ctx.dataDir,
     backends: await availableBackends(),
+    webgpu: await probeDawn().then(
+      (found) => ({ adapter: gpuAdapterOf(found), software: found.software }),
+      (error: Error) => ({ unavailable: error.message }),
+    ),
     nativeDialogs: ctx.nativeDialogs,
   }),
   // Electron main answers this itself with a native dialog before relaying; a browser

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { GpuAdapter } from '../domain';
 import type { BackendId } from '../ids';
 import { call } from './contract';
 
@@ -7,6 +8,11 @@ export interface SystemInfo {
   dataDir: string;
   /** Backends that load on this machine, fastest first. */
   backends: BackendId[];
+  /**
+   * The adapter WebGPU would run on (a software one is used only when forced), or why
+   * there is none.
+   */
+  webgpu: { adapter: GpuAdapter; software: boolean } | { unavailable: string };
   /** Whether native dialogs exist (Electron) or the UI must ask for typed paths. */
   nativeDialogs: boolean;
 }
