@@ -6,6 +6,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { availableBackends } from '../src/main/training/backend';
+import { probeDawn } from '../src/main/training/webgpu/dawn';
 import { Contender, TORCH_MALLOC_ENV, TimeoutError, findTorchPython } from './contenders';
 import { REFERENCE, type Measure, type Workload } from './protocol';
 import { type Row, type Report, renderMarkdown } from './report';
@@ -100,6 +101,14 @@ export async function main(argv: string[]): Promise<number> {
     plan.push({ label, start: () => Contender.onnx(label, threads, workload) });
   }
   const rows: Row[] = [];
+  // Listed wherever Dawn finds an adapter; elsewhere the row says why there is none.
+  if (!backends.includes('webgpu') && wanted('tfjs webgpu')) {
+    const failure = await probeDawn().then(
+      () => null,
+      (error: Error) => error,
+    );
+    rows.push({ label: 'tfjs webgpu', skipped: failure?.message ?? 'no WebGPU adapter' });
+  }
   if (python) {
     plan.push({
       label: 'pytorch',

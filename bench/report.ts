@@ -72,6 +72,10 @@ export function renderMarkdown(report: Report): string {
       );
     }
   }
+  // The GPU a webgpu row ran on says what its numbers mean.
+  for (const r of report.rows.filter((row) => row.label.includes('webgpu') && row.setup)) {
+    lines.push('', `${r.label}: ${r.setup}.`);
+  }
   lines.push('', ...inferenceTable(report), '');
   lines.push(
     `${report.steps} training steps and ${report.inferReps} inferences per contender after ` +

@@ -5,6 +5,8 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend, nativeVersion } from '../src/main/training/backend';
 import { getLoss } from '../src/main/training/losses';
 import { buildModel } from '../src/main/training/models';
+import { startDawn, type DawnAdapter } from '../src/main/training/webgpu/dawn';
+import { adapterName } from '../src/shared/adapter';
 import type { BackendId } from '../src/shared/ids';
 import type { Command, Hello, Timing, Workload } from './protocol';
 
@@ -74,7 +76,9 @@ async function main(): Promise<void> {
   const setup =
     backend === 'wasm'
       ? `SIMD + XNNPACK, ${threads === 1 ? 'one thread' : `${threads} threads`}`
-      : (nativeVersion() ?? backend);
+      : backend === 'webgpu'
+        ? dawnSetup(await startDawn())
+        : (nativeVersion() ?? backend);
   send({ ready: true, params: model.countParams(), threads, version: tf.version.tfjs, setup });
 
   process.on('message', async (command: Command) => {
@@ -83,6 +87,12 @@ async function main(): Promise<void> {
     else if (command.cmd === 'infer-batch') send(await timed(() => infer(patchModel!, patches!)));
     else process.exit(0);
   });
+}
+
+/** Which GPU the webgpu row measured; a software adapter is a CPU, said so. */
+function dawnSetup(adapter: DawnAdapter): string {
+  const software = adapter.software ? ', a software adapter (the CPU), not a GPU' : '';
+  return `Dawn on ${adapterName(adapter)}${software}`;
 }
 
 void main();
