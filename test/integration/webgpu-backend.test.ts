@@ -28,6 +28,18 @@ import { faceFixture, tinyConfig, type Fixture } from './train-fixture';
 
 const STEPS = 3;
 
+/** The app's U-Net, small unless told otherwise. */
+const unet = (overrides: Partial<ModelConfig> = {}): ModelConfig => ({
+  model: 'unet',
+  size: 32,
+  channels: 3,
+  baseFilters: 4,
+  depth: 3,
+  batchNorm: true,
+  seed: 5,
+  ...overrides,
+});
+
 const probed = await probeDawn().catch((error: Error) => error);
 const skipReason = probed instanceof Error ? `no WebGPU adapter here: ${probed.message}` : null;
 // CI installs Mesa's llvmpipe and asks for the rig to run there.
@@ -62,15 +74,7 @@ describe('the WebGPU memory guard', () => {
 
   it('refuses a batch whose largest tensor the adapter cannot bind, saying what to change', async () => {
     await initBackend('cpu');
-    const model = buildModel({
-      model: 'unet',
-      size: 512,
-      channels: 3,
-      baseFilters: 16,
-      depth: 4,
-      batchNorm: true,
-      seed: 1,
-    });
+    const model = buildModel(unet({ size: 512, baseFilters: 16, depth: 4 }));
     const check = (batchSize: number) => () =>
       checkTrainingFits('webgpu', model, { task: 'training', batchSize, size: 512 }, llvmpipe);
     try {
@@ -124,15 +128,8 @@ describe.skipIf(skipReason !== null)(title, () => {
   it(`takes ${STEPS} Adam steps of the reference U-Net (batch 2, 64 px) within 1e-3 of wasm, from the same weights`, async () => {
     const batch = await faceBatch(2, 64);
     // The bench's network (482,033 parameters); batch norm is covered by the test below.
-    const config: ModelConfig = {
-      model: 'unet',
-      size: 64,
-      channels: 3,
-      baseFilters: REFERENCE.baseFilters,
-      depth: REFERENCE.depth,
-      batchNorm: false,
-      seed: 7,
-    };
+    const { baseFilters, depth } = REFERENCE;
+    const config = unet({ size: 64, baseFilters, depth, batchNorm: false, seed: 7 });
     await initBackend('wasm');
     const wasm = await trainSteps(config, 'iou', batch, null, STEPS);
     expect(await initBackend('webgpu')).toBe('webgpu');
@@ -152,15 +149,7 @@ describe.skipIf(skipReason !== null)(title, () => {
 
   it('trains every model with every loss, agreeing with wasm (no missing kernel or sync read)', async () => {
     const batch = await faceBatch(2, 32);
-    const config = (model: ModelId): ModelConfig => ({
-      model,
-      size: 32,
-      channels: 3,
-      baseFilters: 4,
-      depth: 3,
-      batchNorm: true,
-      seed: 5,
-    });
+    const config = (model: ModelId) => unet({ model });
     const disagreements: string[] = [];
     for (const model of MODEL_IDS) {
       for (const loss of LOSS_IDS) {
@@ -182,15 +171,7 @@ describe.skipIf(skipReason !== null)(title, () => {
 
   it('exports to ONNX from weights held by webgpu, as from the cpu backend', async () => {
     await initBackend('webgpu');
-    const model = buildModel({
-      model: 'unet',
-      size: 32,
-      channels: 3,
-      baseFilters: 16,
-      depth: 2,
-      batchNorm: true,
-      seed: 3,
-    });
+    const model = buildModel(unet({ baseFilters: 16, depth: 2 }));
     // Weights a kernel computed on the GPU: fresh ones, and tensors under 1000 elements
     // (which tfjs-backend-webgpu computes on the CPU), read synchronously without error.
     model.setWeights(model.getWeights().map((w) => tf.tidy(() => tf.add(w, 0.5))));
