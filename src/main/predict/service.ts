@@ -9,6 +9,7 @@ import type { StoredImage } from '../store/images';
 import { assertBackendUsable, backendFailure } from '../training/backend-errors';
 import { loadImage } from '../training/data';
 import { storePrediction } from '../training/scoring';
+import { deviceFailure } from '../training/webgpu/device';
 import { predictOptionsOf, predictProbabilities } from './predict';
 import type { Runtime } from './runtime';
 import { openRuntime } from './runtimes';
@@ -61,8 +62,25 @@ async function predictNow(
     await storePrediction(dataDir, file, { prob, width: image.width, height: image.height });
     return { prob, uncertainty: meanEntropy(prob), runtime: runtime.id };
   } catch (error) {
-    throw backendFailure(error, { task: 'prediction', runId: run.id, size: run.config.size });
+    // A failed GPU device takes the loaded models with it; the next prediction starts
+    // the backend again, on a new device.
+    const failure = deviceFailure();
+    if (failure) dropRuntimes();
+    const work = { task: 'prediction', runId: run.id, size: run.config.size } as const;
+    throw backendFailure(failure ?? error, work);
   }
+}
+
+function dropRuntimes(): void {
+  for (const loading of runtimes.values()) disposeWhenLoaded(loading);
+  runtimes.clear();
+}
+
+function disposeWhenLoaded(loading: Promise<Runtime>): void {
+  void loading.then(
+    (runtime) => runtime.dispose(),
+    () => undefined,
+  );
 }
 
 function cachedRuntime(dataDir: string, run: Run): Promise<Runtime> {
@@ -79,10 +97,7 @@ function cachedRuntime(dataDir: string, run: Run): Promise<Runtime> {
   while (runtimes.size > CACHED_RUNTIMES) {
     const [oldest, evicted] = runtimes.entries().next().value!;
     runtimes.delete(oldest);
-    void evicted.then(
-      (runtime) => runtime.dispose(),
-      () => undefined,
-    );
+    disposeWhenLoaded(evicted);
   }
   return loading;
 }
