@@ -70,8 +70,8 @@ async function error(call: KernelCall): Promise<number> {
 const base = { channels: 3, baseFilters: 16, batchNorm: true, seed: 3 } as const;
 const MODELS: { name: string; config: ModelConfig; batch: number }[] = [
   {
-    name: 'U-Net 32 px, batch 2',
-    config: { ...base, model: 'unet', size: 32, depth: 4, upsampling: 'transpose' },
+    name: 'U-Net 16 px, batch 2',
+    config: { ...base, model: 'unet', size: 16, depth: 4, upsampling: 'transpose' },
     batch: 2,
   },
   {

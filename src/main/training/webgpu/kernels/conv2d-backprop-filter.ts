@@ -16,44 +16,54 @@ import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu/dist/webgpu_
 
 /** Invocations per workgroup, as an 8 × 8 grid over the output tile. */
 const THREADS = 64;
-/** Depth of a reduction tile: how much of K one barrier-to-barrier step covers. */
-const TILE_K = 32;
+/** Floats of workgroup storage a tiling may use: WebGPU's guaranteed 16 KiB. */
+const STORAGE = 4096;
 /**
  * Workgroups a split aims for: enough to fill a discrete GPU's compute units a few times
  * over, few enough that the partial sums stay small next to x and dy.
  */
 const TARGET_WORKGROUPS = 256;
 /** Below this much of K per workgroup the second pass costs more than the split gains. */
-const MIN_CHUNK = 8 * TILE_K;
+const MIN_CHUNK = 256;
 
 interface Tiling {
   /** Output tile: rows of M and columns of co per workgroup. */
   tileM: number;
   tileN: number;
+  /**
+   * Depth of a reduction tile: how much of K one barrier-to-barrier step covers. Deeper
+   * tiles mean fewer barriers, which llvmpipe makes dear.
+   */
+  tileK: number;
   /** Workgroups along co, along M, and along K (the splits). */
   dispatch: [number, number, number];
-  /** The part of K one workgroup reduces, a whole number of TILE_K tiles. */
+  /** The part of K one workgroup reduces, a whole number of tileK tiles. */
   chunk: number;
 }
 
 /**
- * Narrow outputs (the 1×1 head has one column, the first levels sixteen) get narrow, tall
- * tiles so few invocations compute padding. Both tile sides divide THREADS, so each
- * invocation loads the same row of A and column of B in every step. Together at most
- * 2 · TILE_K · 64 floats (16 KiB, WebGPU's guaranteed workgroup storage).
+ * Tiles no larger than the output needs (the 1×1 head has 16 rows and one column, the
+ * first layer 27 rows): every row of a tile is gathered from x at each step, used or
+ * not. Up to 64 × 32, where each value of A serves 32 products and each of B 64. Both
+ * sides divide THREADS, so each invocation loads the same row of A and column of B at
+ * every step; the 8 × 8 invocations own (tileM / 8) × (tileN / 8) outputs each. The
+ * reduction tile is as deep as the storage allows for both tiles and the step's table
+ * of where each k sits (four integers).
  */
 export function tiling(m: number, n: number, k: number): Tiling {
   const tileN = n <= 8 ? 8 : n <= 16 ? 16 : 32;
-  const tileM = tileN === 32 ? 32 : 64;
+  const tileM = m <= 16 ? 16 : m <= 32 ? 32 : 64;
   const tiles = Math.ceil(m / tileM) * Math.ceil(n / tileN);
   const wanted = Math.max(
     1,
     Math.min(Math.ceil(TARGET_WORKGROUPS / tiles), Math.floor(k / MIN_CHUNK)),
   );
-  const chunk = Math.ceil(Math.ceil(k / wanted) / TILE_K) * TILE_K;
+  const tileK = [128, 64, 32].find((depth) => depth * (tileM + tileN + 4) <= STORAGE) ?? 32;
+  const chunk = Math.ceil(Math.ceil(k / wanted) / tileK) * tileK;
   return {
     tileM,
     tileN,
+    tileK,
     dispatch: [Math.ceil(n / tileN), Math.ceil(m / tileM), Math.ceil(k / chunk)],
     chunk,
   };
@@ -78,11 +88,11 @@ class FilterGradientProgram implements WebGPUProgram {
     const splits = tiles.dispatch[2];
     this.outputShape = splits === 1 ? filterShape : [splits, kh * kw * ci, co];
     this.dispatch = tiles.dispatch;
-    this.shaderKey = `jaccardConv2DFilterGradient_${tiles.tileM}_${tiles.tileN}_${channelsLast}`;
+    this.shaderKey = `jaccardConv2DFilterGradient_${tiles.tileM}_${tiles.tileN}_${tiles.tileK}_${channelsLast}`;
   }
 
   getUserCode(): string {
-    const { tileM, tileN } = this.tiles;
+    const { tileM, tileN, tileK } = this.tiles;
     const rowsPerThread = tileM / 8;
     const colsPerThread = tileN / 8;
     // [b, h, w, c] or [b, c, h, w]: where a value of x and of dy sits.
@@ -95,13 +105,32 @@ class FilterGradientProgram implements WebGPUProgram {
     const dyAt = this.channelsLast
       ? '(b * outArea + kPixel[kk]) * outChannels + n'
       : '(b * outChannels + n) * outArea + kPixel[kk]';
+    // The micro-tile written out statement by statement: its accumulators stay scalars
+    // (registers) instead of an array that llvmpipe and some drivers keep in memory.
+    const us = Array.from({ length: rowsPerThread }, (_, u) => u);
+    const vs = Array.from({ length: colsPerThread }, (_, v) => v);
+    const accumulators = us.flatMap((u) => vs.map((v) => `var acc${u}_${v} = 0.0;`)).join('\n');
+    const unrolled = [
+      ...us.map((u) => `let a${u} = tileA[kk * ${tileM} + ty + ${u * 8}];`),
+      ...vs.map((v) => `let b${v} = tileB[kk * ${tileN} + tx + ${v * 8}];`),
+      ...us.flatMap((u) => vs.map((v) => `acc${u}_${v} = fma(a${u}, b${v}, acc${u}_${v});`)),
+    ].join('\n');
+    const stores = us
+      .flatMap((u) =>
+        vs.map(
+          (v) => `if (m0 + ty + ${u * 8} < rows && n0 + tx + ${v * 8} < outChannels) {
+            setOutputAtIndex(base + (m0 + ty + ${u * 8}) * outChannels + n0 + tx + ${v * 8}, acc${u}_${v});
+          }`,
+        ),
+      )
+      .join('\n');
     return `
-      var<workgroup> tileA : array<f32, ${TILE_K * tileM}>;
-      var<workgroup> tileB : array<f32, ${TILE_K * tileN}>;
-      var<workgroup> kImage : array<i32, ${TILE_K}>;
-      var<workgroup> kPixel : array<i32, ${TILE_K}>;
-      var<workgroup> kRow : array<i32, ${TILE_K}>;
-      var<workgroup> kCol : array<i32, ${TILE_K}>;
+      var<workgroup> tileA : array<f32, ${tileK * tileM}>;
+      var<workgroup> tileB : array<f32, ${tileK * tileN}>;
+      var<workgroup> kImage : array<i32, ${tileK}>;
+      var<workgroup> kPixel : array<i32, ${tileK}>;
+      var<workgroup> kRow : array<i32, ${tileK}>;
+      var<workgroup> kCol : array<i32, ${tileK}>;
 
       fn main() {
         let inHeight = uniforms.xShape.${xRows};
@@ -133,24 +162,24 @@ class FilterGradientProgram implements WebGPUProgram {
 
         let tx = t % 8;
         let ty = t / 8;
-        var acc : array<f32, ${rowsPerThread * colsPerThread}>;
+        ${accumulators}
 
         // A uniform trip count: barriers may not sit in a loop whose bound differs
         // between invocations, so the last split runs its spare steps on zeros.
         for (var step = 0; step < uniforms.steps; step++) {
           // Where each k of this step sits in x and dy, worked out once for all
           // invocations: integer division is dear on GPUs and scalar on llvmpipe.
-          let k0 = kBegin + step * ${TILE_K};
-          if (t < ${TILE_K}) {
-            let k = k0 + t;
+          let k0 = kBegin + step * ${tileK};
+          for (var e = t; e < ${tileK}; e += ${THREADS}) {
+            let k = k0 + e;
             let pixel = k % outArea;
-            kImage[t] = select(-1, k / outArea, k < kEnd);
-            kPixel[t] = pixel;
-            kRow[t] = pixel / outWidth * uniforms.strides.x - uniforms.pads.x;
-            kCol[t] = pixel % outWidth * uniforms.strides.y - uniforms.pads.y;
+            kImage[e] = select(-1, k / outArea, k < kEnd);
+            kPixel[e] = pixel;
+            kRow[e] = pixel / outWidth * uniforms.strides.x - uniforms.pads.x;
+            kCol[e] = pixel % outWidth * uniforms.strides.y - uniforms.pads.y;
           }
           workgroupBarrier();
-          for (var r = 0; r < ${(TILE_K * tileM) / THREADS}; r++) {
+          for (var r = 0; r < ${(tileK * tileM) / THREADS}; r++) {
             let kk = t / ${tileM} + r * ${THREADS / tileM};
             let b = kImage[kk];
             let row = kRow[kk] + i;
@@ -161,7 +190,7 @@ class FilterGradientProgram implements WebGPUProgram {
             }
             tileA[kk * ${tileM} + loadRow] = value;
           }
-          for (var r = 0; r < ${(TILE_K * tileN) / THREADS}; r++) {
+          for (var r = 0; r < ${(tileK * tileN) / THREADS}; r++) {
             let kk = t / ${tileN} + r * ${THREADS / tileN};
             let b = kImage[kk];
             var value = 0.0;
@@ -171,31 +200,14 @@ class FilterGradientProgram implements WebGPUProgram {
             tileB[kk * ${tileN} + loadCol] = value;
           }
           workgroupBarrier();
-          for (var kk = 0; kk < ${TILE_K}; kk++) {
-            var a : array<f32, ${rowsPerThread}>;
-            for (var u = 0; u < ${rowsPerThread}; u++) {
-              a[u] = tileA[kk * ${tileM} + ty + u * 8];
-            }
-            for (var v = 0; v < ${colsPerThread}; v++) {
-              let bValue = tileB[kk * ${tileN} + tx + v * 8];
-              for (var u = 0; u < ${rowsPerThread}; u++) {
-                acc[u * ${colsPerThread} + v] += a[u] * bValue;
-              }
-            }
+          for (var kk = 0; kk < ${tileK}; kk++) {
+            ${unrolled}
           }
           workgroupBarrier();
         }
 
         let base = i32(workgroupId.z) * rows * outChannels;
-        for (var u = 0; u < ${rowsPerThread}; u++) {
-          let row = m0 + ty + u * 8;
-          for (var v = 0; v < ${colsPerThread}; v++) {
-            let col = n0 + tx + v * 8;
-            if (row < rows && col < outChannels) {
-              setOutputAtIndex(base + row * outChannels + col, acc[u * ${colsPerThread} + v]);
-            }
-          }
-        }
+        ${stores}
       }
     `;
   }
@@ -270,7 +282,7 @@ function conv2dBackpropFilter({
     { type: 'int32', data: [info.strideHeight, info.strideWidth] },
     { type: 'int32', data: [filterHeight, filterWidth] },
     { type: 'int32', data: [tiles.chunk] },
-    { type: 'int32', data: [tiles.chunk / TILE_K] },
+    { type: 'int32', data: [tiles.chunk / tiles.tileK] },
   ]);
   const splits = tiles.dispatch[2];
   if (splits === 1) return products;
