@@ -16,6 +16,8 @@ export interface KernelCall {
   kernel: string;
   inputs: Record<string, RecordedInput>;
   attrs: tf.NamedAttrMap;
+  /** The kernel takes its inputs as a list (Concat, AddN), here keyed '0', '1', … */
+  listed?: boolean;
   /** The first output's values, alongside `values` of the inputs. */
   output?: tf.TypedArray;
 }
@@ -50,16 +52,20 @@ export async function recordKernelCalls<T>(
         calls.push({
           kernel: original.kernelName,
           inputs: Object.fromEntries(
-            Object.entries(args.inputs as Record<string, tf.TensorInfo>).map(([name, info]) => [
-              name,
-              {
-                shape: [...info.shape],
-                dtype: info.dtype,
-                ...(values ? { values: read(backend, info) } : {}),
-              },
-            ]),
+            // Optional inputs left out (a fused convolution without bias) come as undefined.
+            Object.entries(args.inputs as Record<string, tf.TensorInfo | undefined>)
+              .filter((entry): entry is [string, tf.TensorInfo] => entry[1] !== undefined)
+              .map(([name, info]) => [
+                name,
+                {
+                  shape: [...info.shape],
+                  dtype: info.dtype,
+                  ...(values ? { values: read(backend, info) } : {}),
+                },
+              ]),
           ),
           attrs: { ...args.attrs },
+          ...(Array.isArray(args.inputs) ? { listed: true } : {}),
           ...(values && first ? { output: read(backend, first) } : {}),
         });
         return result;
@@ -73,24 +79,26 @@ export async function recordKernelCalls<T>(
   }
 }
 
-/** Runs `call` again on the current backend, on its recorded values or on random ones. */
-export function replay(call: KernelCall): tf.Tensor[] {
-  return tf.tidy(() => {
-    const inputs = Object.fromEntries(
-      Object.entries(call.inputs).map(([name, { shape, dtype = 'float32', values }]) => [
-        name,
-        values
-          ? tf.tensor(values, shape, dtype)
-          : dtype === 'float32'
-            ? tf.randomUniform(shape, -1, 1)
-            : // Indices and masks: zeros are valid for every kernel that takes them.
-              tf.zeros(shape, dtype),
-      ]),
-    );
-    const result = tf.engine().runKernel(call.kernel, inputs, call.attrs) as
-      tf.Tensor | tf.Tensor[];
-    return Array.isArray(result) ? result : [result];
-  });
+/** Tensors for `call`'s inputs on the current backend: its recorded values or random ones. */
+export function inputsFor(call: KernelCall): tf.NamedTensorMap {
+  return Object.fromEntries(
+    Object.entries(call.inputs).map(([name, { shape, dtype = 'float32', values }]) => [
+      name,
+      values
+        ? tf.tensor(values, shape, dtype)
+        : dtype === 'float32'
+          ? tf.randomUniform(shape, -1, 1)
+          : // Indices and masks: zeros are valid for every kernel that takes them.
+            tf.zeros(shape, dtype),
+    ]),
+  );
+}
+
+/** Runs `call`'s kernel again on the current backend, on `inputs`. */
+export function replay(call: KernelCall, inputs: tf.NamedTensorMap): tf.Tensor[] {
+  const given = call.listed ? (Object.values(inputs) as unknown as tf.NamedTensorMap) : inputs;
+  const result = tf.engine().runKernel(call.kernel, given, call.attrs) as tf.Tensor | tf.Tensor[];
+  return Array.isArray(result) ? result : [result];
 }
 
 /** Runs `call` on `backend`; returns every output's shape and all their values. */
@@ -99,7 +107,8 @@ export async function runOn(
   call: KernelCall,
 ): Promise<{ shapes: number[][]; data: Float32Array }> {
   await tf.setBackend(backend);
-  const outputs = replay(call);
+  const inputs = inputsFor(call);
+  const outputs = replay(call, inputs);
   try {
     const data = await Promise.all(outputs.map((t) => t.data()));
     return {
@@ -107,7 +116,7 @@ export async function runOn(
       data: Float32Array.from(data.flatMap((d) => Array.from(d))),
     };
   } finally {
-    tf.dispose(outputs);
+    tf.dispose([outputs, Object.values(inputs)]);
   }
 }
 
