@@ -13,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu/dist/webgpu_program';
+import { filterGradientInfo } from '../../conv-gradient-info';
 
 /** Invocations per workgroup, as an 8 × 8 grid over the output tile. */
 const THREADS = 64;
@@ -254,18 +255,7 @@ function conv2dBackpropFilter({
 }): tf.TensorInfo {
   const gpu = backend as WebGPUBackend;
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } =
-    attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    tf.backend_util.convertConv2DDataFormat(dataFormat),
-  );
+  const info = filterGradientInfo(x, attrs);
   const { filterHeight, filterWidth, inChannels, outChannels } = info;
   const tiles = tiling(
     filterHeight * filterWidth * inChannels,
