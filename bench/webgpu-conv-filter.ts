@@ -9,47 +9,30 @@ import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { conv2dBackpropFilterConfig } from '../src/main/training/webgpu/kernels/conv2d-backprop-filter';
-import { callKey, inputsFor, type KernelCall, recordKernelCalls } from '../test/kernel-calls';
+import { distinctCalls, inputsFor, recordKernelCalls } from '../test/kernel-calls';
 import {
-  describeAdapter,
   ms,
-  openWebgpu,
+  openWebgpuOrExit,
   referenceStep,
-  runAndRead,
-  summarizeTimes,
+  inTurns,
+  stepOptions,
+  timeCall,
   timed,
-  type Timed,
+  wholeNumbers,
 } from './webgpu-timing';
 
 const { values: options } = parseArgs({
-  options: {
-    size: { type: 'string', default: '64' },
-    batch: { type: 'string', default: '2' },
-    reps: { type: 'string', default: '7' },
-    runs: { type: 'string', default: '2' },
-    steps: { type: 'string', default: '5' },
-  },
+  options: { ...stepOptions(7), steps: { type: 'string', default: '5' } },
 });
-const [size, batch, reps, runs, steps] = [
-  options.size,
-  options.batch,
-  options.reps,
-  options.runs,
-  options.steps,
-].map((value, i) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`--${Object.keys(options)[i]} must be a whole number >= 1, got ${value}`);
-    process.exit(2);
-  }
-  return n;
-}) as [number, number, number, number, number];
+const { size, batch, reps, runs, steps } = wholeNumbers(options, [
+  'size',
+  'batch',
+  'reps',
+  'runs',
+  'steps',
+]);
 
-const adapter = await openWebgpu();
-if (typeof adapter === 'string') {
-  console.log(`skipped: no webgpu backend here (${adapter})`);
-  process.exit(0);
-}
+await openWebgpuOrExit();
 const packageKernel = tf.getKernel(tf.Conv2DBackpropFilter, 'webgpu');
 const kernels = { package: packageKernel, ours: conv2dBackpropFilterConfig };
 type Contender = keyof typeof kernels;
@@ -57,9 +40,8 @@ const use = (name: Contender) => {
   tf.unregisterKernel(tf.Conv2DBackpropFilter, 'webgpu');
   tf.registerKernel(kernels[name]);
 };
-const turns = (rep: number): Contender[] => (rep % 2 ? ['ours', 'package'] : ['package', 'ours']);
+const contenders = ['package', 'ours'] as const;
 
-console.log(`adapter: ${describeAdapter(adapter)}`);
 console.log(
   `reference U-Net, ${size} px, batch ${batch}; 1-minute load ${os.loadavg()[0]!.toFixed(1)}`,
 );
@@ -70,11 +52,7 @@ await reference.step();
 const { calls } = await recordKernelCalls('webgpu', reference.step, {
   kernels: [tf.Conv2DBackpropFilter],
 });
-const distinct = new Map<string, { call: KernelCall; count: number }>();
-for (const call of calls) {
-  const key = callKey(call);
-  distinct.set(key, { call, count: (distinct.get(key)?.count ?? 0) + 1 });
-}
+const distinct = distinctCalls(calls);
 
 const rows: string[] = [];
 const perStep: Record<Contender, { wall: number; cpu: number }> = {
@@ -83,18 +61,9 @@ const perStep: Record<Contender, { wall: number; cpu: number }> = {
 };
 for (const { call, count } of distinct.values()) {
   const inputs = inputsFor(call);
-  const times: Record<Contender, Timed[]> = { package: [], ours: [] };
-  for (let rep = -1; rep < reps; rep++) {
-    for (const name of turns(rep)) {
-      use(name);
-      const t = await timed(() => runAndRead(call, inputs, runs), runs);
-      // Rep -1 compiles the shaders and fills the buffer pool.
-      if (rep >= 0) times[name].push(t);
-    }
-  }
+  const summary = await inTurns(contenders, use, reps, () => timeCall(call, inputs, runs));
   tf.dispose(Object.values(inputs));
-  const summary = { package: summarizeTimes(times.package), ours: summarizeTimes(times.ours) };
-  for (const name of ['package', 'ours'] as const) {
+  for (const name of contenders) {
     perStep[name].wall += count * summary[name].wall.median;
     perStep[name].cpu += count * summary[name].cpu.median;
   }
@@ -120,19 +89,8 @@ console.log(
     `ours ${perStep.ours.wall.toFixed(0)} ms (${ratio('wall')}× wall; CPU time ${ratio('cpu')}×).`,
 );
 
-const stepTimes: Record<Contender, Timed[]> = { package: [], ours: [] };
-for (let rep = -1; rep < steps; rep++) {
-  for (const name of turns(rep)) {
-    use(name);
-    const t = await timed(reference.step);
-    if (rep >= 0) stepTimes[name].push(t);
-  }
-}
+const stepSummary = await inTurns(contenders, use, steps, () => timed(reference.step));
 reference.dispose();
-const stepSummary = {
-  package: summarizeTimes(stepTimes.package),
-  ours: summarizeTimes(stepTimes.ours),
-};
 console.log(
   `Whole step, median [IQR] ms: package ${ms(stepSummary.package.wall)}, ours ` +
     `${ms(stepSummary.ours.wall)} (CPU ${ms(stepSummary.package.cpu)} vs ${ms(stepSummary.ours.cpu)}).`,

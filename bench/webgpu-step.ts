@@ -10,46 +10,25 @@ import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { registerWebgpuTrainingKernels } from '../src/main/training/webgpu/kernels';
-import { callKey, inputsFor, type KernelCall, recordKernelCalls } from '../test/kernel-calls';
-import { summarize } from './stats';
+import { distinctCalls, inputsFor, recordKernelCalls } from '../test/kernel-calls';
 import {
-  describeAdapter,
   ms,
-  openWebgpu,
+  openWebgpuOrExit,
   referenceStep,
-  runAndRead,
-  summarizeTimes,
+  inTurns,
+  stepOptions,
+  timeCall,
   timed,
-  type Timed,
+  wholeNumbers,
 } from './webgpu-timing';
 
 const { values: options } = parseArgs({
-  options: {
-    size: { type: 'string', default: '64' },
-    batch: { type: 'string', default: '2' },
-    reps: { type: 'string', default: '3' },
-    runs: { type: 'string', default: '2' },
-    'package-filter': { type: 'boolean', default: false },
-  },
+  options: { ...stepOptions(3), 'package-filter': { type: 'boolean', default: false } },
 });
-const [size, batch, reps, runs] = [options.size, options.batch, options.reps, options.runs].map(
-  (value, i) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) {
-      console.error(`--${['size', 'batch', 'reps', 'runs'][i]} must be a whole number >= 1`);
-      process.exit(2);
-    }
-    return n;
-  },
-) as [number, number, number, number];
+const { size, batch, reps, runs } = wholeNumbers(options, ['size', 'batch', 'reps', 'runs']);
 
-const adapter = await openWebgpu();
-if (typeof adapter === 'string') {
-  console.log(`skipped: no webgpu backend here (${adapter})`);
-  process.exit(0);
-}
+await openWebgpuOrExit();
 if (!options['package-filter']) registerWebgpuTrainingKernels();
-console.log(`adapter: ${describeAdapter(adapter)}`);
 console.log(
   `reference U-Net, ${size} px, batch ${batch}, ` +
     `${options['package-filter'] ? "the package's" : 'our'} Conv2DBackpropFilter; ` +
@@ -57,29 +36,28 @@ console.log(
 );
 
 const reference = referenceStep(size, batch);
-await reference.step();
-const stepTimes: Timed[] = [];
-for (let rep = 0; rep < reps; rep++) stepTimes.push(await timed(reference.step));
+const { step } = await inTurns(
+  ['step'],
+  () => {},
+  reps,
+  () => timed(reference.step),
+);
 const { calls } = await recordKernelCalls('webgpu', reference.step);
 reference.dispose();
 
-const distinct = new Map<string, { call: KernelCall; count: number }>();
-for (const call of calls) {
-  const key = callKey(call);
-  distinct.set(key, { call, count: (distinct.get(key)?.count ?? 0) + 1 });
-}
+const distinct = distinctCalls(calls);
 const byKernel = new Map<string, { calls: number; wall: number; cpu: number }>();
 const slowest: { key: string; count: number; wall: number }[] = [];
 for (const [key, { call, count }] of distinct) {
   const inputs = inputsFor(call);
-  const times: Timed[] = [];
-  // The first run compiles the shader.
-  for (let rep = -1; rep < reps; rep++) {
-    const t = await timed(() => runAndRead(call, inputs, runs), runs);
-    if (rep >= 0) times.push(t);
-  }
+  const { alone } = await inTurns(
+    ['alone'],
+    () => {},
+    reps,
+    () => timeCall(call, inputs, runs),
+  );
   tf.dispose(Object.values(inputs));
-  const { wall, cpu } = summarizeTimes(times);
+  const { wall, cpu } = alone;
   const total = byKernel.get(call.kernel) ?? { calls: 0, wall: 0, cpu: 0 };
   total.calls += count;
   total.wall += count * wall.median;
@@ -90,7 +68,6 @@ for (const [key, { call, count }] of distinct) {
 
 const sumWall = [...byKernel.values()].reduce((a, k) => a + k.wall, 0);
 const sumCpu = [...byKernel.values()].reduce((a, k) => a + k.cpu, 0);
-const step = summarizeTimes(stepTimes);
 console.log(
   `\nWhole step: ${ms(step.wall)} ms wall, ${ms(step.cpu)} ms CPU (median [IQR] of ${reps}); ` +
     `${calls.length} kernel calls, ${distinct.size} distinct. Calls run alone add up to ` +
@@ -115,5 +92,3 @@ for (const s of slowest.sort((a, b) => b.wall - a.wall).slice(0, 8)) {
   console.log(`  ${s.wall.toFixed(1)}  ${s.count}× ${s.key}`);
 }
 console.log(`1-minute load after: ${os.loadavg()[0]!.toFixed(1)}`);
-// The per-call medians are of few repetitions; say how spread the whole steps were.
-console.log(`step wall spread: ${JSON.stringify(summarize(stepTimes.map((t) => t.wall)))}`);

@@ -8,19 +8,52 @@ import { type KernelCall, replay } from '../test/kernel-calls';
 import { REFERENCE } from './protocol';
 import { type Summary, summarize } from './stats';
 
-/** The adapter, or why there is no webgpu backend here. */
-export async function openWebgpu(): Promise<DawnAdapter | string> {
-  try {
-    const adapter = await startDawn();
-    if (!(await tf.setBackend('webgpu'))) return "tfjs's webgpu backend failed to start";
-    return adapter;
-  } catch (error) {
-    return (error as Error).message;
+/** The named options as whole numbers >= 1; exits with status 2 naming a bad one. */
+export function wholeNumbers<K extends string>(
+  options: Partial<Record<K, unknown>>,
+  names: readonly K[],
+): Record<K, number> {
+  const parsed = {} as Record<K, number>;
+  for (const name of names) {
+    const n = Number(options[name]);
+    if (!Number.isInteger(n) || n < 1) {
+      console.error(`--${name} must be a whole number >= 1, got ${String(options[name])}`);
+      process.exit(2);
+    }
+    parsed[name] = n;
   }
+  return parsed;
 }
 
-export const describeAdapter = (a: DawnAdapter) =>
-  [a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(', ');
+/** --size, --batch (of the reference step) and --reps, --runs (of each timing). */
+export const stepOptions = (reps: number) =>
+  ({
+    size: { type: 'string', default: '64' },
+    batch: { type: 'string', default: '2' },
+    reps: { type: 'string', default: String(reps) },
+    runs: { type: 'string', default: '2' },
+  }) as const;
+
+/**
+ * Opens the webgpu backend and prints its adapter, or prints why there is none here and
+ * ends the process: a machine without one has nothing to measure, which is no failure.
+ */
+export async function openWebgpuOrExit(): Promise<DawnAdapter> {
+  let adapter: DawnAdapter | string;
+  try {
+    adapter = await startDawn();
+    if (!(await tf.setBackend('webgpu'))) adapter = "tfjs's webgpu backend failed to start";
+  } catch (error) {
+    adapter = (error as Error).message;
+  }
+  if (typeof adapter === 'string') {
+    console.log(`skipped: no webgpu backend here (${adapter})`);
+    process.exit(0);
+  }
+  const { vendor, architecture, device, description } = adapter;
+  console.log(`adapter: ${[vendor, architecture, device, description].filter(Boolean).join(', ')}`);
+  return adapter;
+}
 
 /** The bench's reference U-Net (no batch norm, soft-IoU, Adam), one step per call. */
 export function referenceStep(size: number, batch: number) {
@@ -74,26 +107,47 @@ export async function timed(work: () => Promise<unknown>, runs = 1): Promise<Tim
 }
 
 /**
- * Runs `call` `runs` times back to back on `inputs` and reads the last outputs: GPU work
- * is only queued, so only a read shows it done, and one read spreads its cost over runs.
+ * Times `runs` back-to-back calls of `call` on `inputs` ended by one read of the last
+ * outputs, per call: GPU work is only queued, so only a read shows it done, and one read
+ * spreads its cost over the runs.
  */
-export async function runAndRead(
-  call: KernelCall,
-  inputs: tf.NamedTensorMap,
-  runs: number,
-): Promise<void> {
-  let outputs: tf.Tensor[] = [];
-  for (let i = 0; i < runs; i++) {
+export function timeCall(call: KernelCall, inputs: tf.NamedTensorMap, runs: number) {
+  return timed(async () => {
+    let outputs: tf.Tensor[] = [];
+    for (let i = 0; i < runs; i++) {
+      tf.dispose(outputs);
+      outputs = replay(call, inputs);
+    }
+    await Promise.all(outputs.map((t) => t.data()));
     tf.dispose(outputs);
-    outputs = replay(call, inputs);
-  }
-  await Promise.all(outputs.map((t) => t.data()));
-  tf.dispose(outputs);
+  }, runs);
 }
 
-export const summarizeTimes = (times: readonly Timed[]): { wall: Summary; cpu: Summary } => ({
-  wall: summarize(times.map((t) => t.wall)),
-  cpu: summarize(times.map((t) => t.cpu)),
-});
+/**
+ * Measures `work` `reps` times for each of `names` after one unmeasured round (shader
+ * compilation, buffer pools). Contenders take turns, in alternating order, so background
+ * load hits them alike; `enter` switches to one. Medians [IQR] of wall and CPU time.
+ */
+export async function inTurns<N extends string>(
+  names: readonly N[],
+  enter: (name: N) => void,
+  reps: number,
+  work: () => Promise<Timed>,
+): Promise<Record<N, { wall: Summary; cpu: Summary }>> {
+  const times = new Map<N, Timed[]>(names.map((name) => [name, []]));
+  for (let rep = -1; rep < reps; rep++) {
+    for (const name of rep % 2 ? [...names].reverse() : names) {
+      enter(name);
+      const t = await work();
+      if (rep >= 0) times.get(name)!.push(t);
+    }
+  }
+  return Object.fromEntries(
+    [...times].map(([name, ts]) => [
+      name,
+      { wall: summarize(ts.map((t) => t.wall)), cpu: summarize(ts.map((t) => t.cpu)) },
+    ]),
+  ) as Record<N, { wall: Summary; cpu: Summary }>;
+}
 
 export const ms = (s: Summary) => `${s.median.toFixed(1)} [${s.q1.toFixed(1)}–${s.q3.toFixed(1)}]`;

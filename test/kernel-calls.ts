@@ -120,6 +120,16 @@ export async function runOn(
   }
 }
 
+/** The distinct calls among `calls` (by `callKey`), each with how often it was made. */
+export function distinctCalls(calls: readonly KernelCall[]) {
+  const distinct = new Map<string, { call: KernelCall; count: number }>();
+  for (const call of calls) {
+    const key = callKey(call);
+    distinct.set(key, { call, count: (distinct.get(key)?.count ?? 0) + 1 });
+  }
+  return distinct;
+}
+
 /** One line per distinct call: kernel, input shapes and attributes. */
 export function callKey(call: KernelCall): string {
   const shapes = Object.entries(call.inputs).map(
