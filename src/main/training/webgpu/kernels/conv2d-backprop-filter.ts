@@ -24,7 +24,7 @@ const STORAGE = 4096;
  * over, few enough that the partial sums stay small next to x and dy.
  */
 const TARGET_WORKGROUPS = 256;
-/** Below this much of K per workgroup the second pass costs more than the split gains. */
+/** Each split reduces at least this much of K, so partial sums stay a small part of the work. */
 const MIN_CHUNK = 256;
 
 interface Tiling {
@@ -33,7 +33,8 @@ interface Tiling {
   tileN: number;
   /**
    * Depth of a reduction tile: how much of K one barrier-to-barrier step covers. Deeper
-   * tiles mean fewer barriers, which llvmpipe makes dear.
+   * tiles mean fewer steps and barriers (on llvmpipe, 128 instead of 32 took the head's
+   * filter gradient from 9 to 7 ms).
    */
   tileK: number;
   /** Workgroups along co, along M, and along K (the splits). */
