@@ -77,7 +77,7 @@ export const CONFIG_FLAGS = {
   },
   'per-image': lossOption(
     'perImage',
-    'IoU, Dice, Tversky and Lovász losses per image, averaged (not over the batch)',
+    'IoU, Jaccard, Dice, Tversky and Lovász losses per image, averaged (not over the batch)',
   ),
   'tversky-alpha': lossOption('tverskyAlpha', 'Tversky loss: weight of false positives'),
   'tversky-beta': lossOption('tverskyBeta', 'Tversky loss: weight of false negatives'),

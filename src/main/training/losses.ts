@@ -2,11 +2,11 @@
 // 0/1 (float) masks shaped like the logits [batch, height, width, 1]; probabilities are
 // sigmoid(logits). Formulas, references and the empty-mask conventions: docs/losses.md.
 //
-// Empty masks: the ratio losses (soft IoU, Dice, Tversky) add EPSILON to numerator and
-// denominator, so an empty truth with an empty prediction scores loss 0, an empty truth
-// with any predicted mass scores ~1, and nothing ever divides by zero. EPSILON is far
-// below one pixel, so on non-empty masks they equal the published formulas to float
-// precision. BCE, focal and Lovász hinge are defined for empty masks as they stand.
+// Empty masks: the ratio losses (soft IoU, Jaccard distance, Dice, Tversky) add EPSILON
+// to numerator and denominator, so an empty truth with an empty prediction scores loss 0,
+// an empty truth with any predicted mass scores ~1, and nothing ever divides by zero.
+// EPSILON is far below one pixel, so on non-empty masks they equal the published formulas
+// to float precision. BCE, focal and Lovász hinge are defined for empty masks as they stand.
 import * as tf from '@tensorflow/tfjs';
 import { LOSS_DEFAULTS, type lossOptionsSchema } from '../../shared/api/runs';
 import type { z } from 'zod';
@@ -29,6 +29,8 @@ export function getLoss(id: LossId, settings: LossSettings = {}): LossFn {
   switch (id) {
     case 'iou':
       return (y, logits) => softIou(y, logits, options);
+    case 'jaccard':
+      return (y, logits) => jaccardDistance(y, logits, options);
     case 'bce':
       return (y, logits) => bce(y, logits);
     case 'dice':
@@ -63,6 +65,25 @@ export function softIou(
     const intersection = total(yp, options);
     const union = total(tf.sub(tf.add(yTrue, p), yp), options);
     return oneMinusMeanRatio(intersection, union);
+  });
+}
+
+/**
+ * Yuan, Chao & Lo 2017: 1 − Σ y·p / (Σ y² + Σ p² − Σ y·p). The squares make it differ
+ * from Rahman & Wang's soft IoU wherever p is strictly between 0 and 1 (y² = y on 0/1
+ * masks, but p² < p), so the two are distinct losses with the same value at p ∈ {0, 1}.
+ */
+export function jaccardDistance(
+  yTrue: tf.Tensor4D,
+  logits: tf.Tensor4D,
+  options: LossOptions = {},
+): tf.Scalar {
+  checkShapes(yTrue, logits);
+  return tf.tidy(() => {
+    const p = tf.sigmoid(logits);
+    const intersection = total(tf.mul(yTrue, p), options);
+    const squares = tf.add(total(tf.square(yTrue), options), total(tf.square(p), options));
+    return oneMinusMeanRatio(intersection, tf.sub(squares, intersection) as tf.Tensor1D);
   });
 }
 
