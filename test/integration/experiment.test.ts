@@ -11,6 +11,7 @@ import { createContext, type AppContext } from '../../src/main/context';
 import { planExperiment } from '../../src/main/experiment/plan';
 import { createCellRun } from '../../src/main/experiment/cells';
 import { experimentReport } from '../../src/main/experiment/report';
+import { summarizeGroups } from '../../src/main/experiment/summary';
 import { runExperiment, type RunnerEvent } from '../../src/main/experiment/runner';
 import { importFolder } from '../../src/main/images/importer';
 import { runManager } from '../../src/main/training/run-manager';
@@ -113,6 +114,14 @@ describe('jaccard experiment', () => {
     expect(report.html.match(/<svg/g)?.length).toBeGreaterThanOrEqual(1 + 2 * 3);
     expect(report.sparsitySvg).toMatch(/^<svg[\s\S]*face[\s\S]*<\/svg>$/);
     expect(report.sparsitySvg).toContain('eyes');
+    // One Holm family over every test the report shows, counted in its text.
+    const tested = (await summarizeGroups(ctx, record, result.cells))
+      .flatMap((g) => g.comparison?.tests ?? [])
+      .flatMap((t) => [t.acrossImages, t.acrossSeeds])
+      .flatMap((sample) => [sample.tTest, sample.wilcoxon])
+      .filter((o) => o.testable);
+    expect(report.html).toContain(`This report ran ${tested.length} paired test`);
+    for (const outcome of tested) expect(outcome.holm?.tests).toBe(tested.length);
 
     const again: RunnerEvent[] = [];
     const rerun = await runExperiment(ctx, record, { parallel: 2, onEvent: (e) => again.push(e) });

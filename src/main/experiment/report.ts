@@ -3,13 +3,13 @@
 // sparsity figure (gain against foreground fraction), then each dataset x model in full
 // (tests, disagreements, learning curves, per-image table).
 import os from 'node:os';
-import type { TestOutcome } from '../../shared/api/compare';
+import type { PairedSample, TestOutcome } from '../../shared/api/compare';
 import type { ExperimentCell, GroupSummary } from '../../shared/api/experiments';
 import {
   formatDifference,
   formatInterval,
   formatMeanSd,
-  formatP,
+  formatOutcomeP,
   sparsitySpec,
   type SparsityPoint,
 } from '../../shared/charts';
@@ -18,7 +18,7 @@ import { comparisonSections, escapeHtml, figure, reportPage } from '../compare/r
 import { renderSvg } from '../compare/svg';
 import type { DataContext } from '../context';
 import type { ExperimentRecord } from '../store/experiments';
-import { summarizeGroups, type Group } from './summary';
+import { familyOf, summarizeGroups, type Group } from './summary';
 
 export interface ExperimentReport {
   html: string;
@@ -62,12 +62,14 @@ export async function experimentReport(
     `<h1>${escapeHtml(title)}</h1>`,
     `<p class="meta">${meta(record, cells)}</p>`,
     missingNote(cells),
+    `<p>${escapeHtml(familyNote(groups))}</p>`,
     '<h2>Summary</h2>',
     '<p class="muted">Test IoU per loss: pooled over the test images at threshold 0.5, mean ± sd ' +
       'over seeds (n finished runs). Gain = IoU loss − BCE, paired by seed (pooled test IoU, with ' +
       'its 95% t-interval) and by test image (per-image IoU, each loss averaged over its seeds); ' +
-      'two-sided paired t-tests and Wilcoxon signed-rank test. Every pair of losses is tested in ' +
-      'the sections below.</p>',
+      'two-sided paired t-tests and Wilcoxon signed-rank test, each p raw and Holm-adjusted. ' +
+      'The verdict reads the Holm-adjusted t-test across seeds at 0.05. Every pair of losses is ' +
+      'tested in the sections below.</p>',
     summaryTable(record, groups),
     '<h2>Does the gain grow when the foreground is sparse?</h2>',
     spec
@@ -114,11 +116,32 @@ function missingNote(cells: readonly ExperimentCell[]): string {
   return `<div class="notes"><p>${missing.length} of ${cells.length} runs are not finished and are left out: ${escapeHtml(list)}.</p></div>`;
 }
 
-function pCell(outcome: TestOutcome | undefined): string {
-  if (!outcome) return '–';
-  return outcome.testable
-    ? escapeHtml(formatP(outcome.pValue))
-    : `<span class="untestable" title="${escapeHtml(outcome.reason)}">n/a</span>`;
+/** How many tests the report ran, and that their p-values are adjusted together. */
+export function familyNote(groups: readonly Group[]): string {
+  const family = familyOf(groups);
+  const tested = family.filter((o) => o.testable).length;
+  const untestable = family.length - tested;
+  return (
+    `This report ran ${tested} paired test${tested === 1 ? '' : 's'}` +
+    (untestable ? ` (${untestable} more had too few pairs or no differences to test)` : '') +
+    '. Each p-value is shown raw and Holm-adjusted over all of them (family-wise error ' +
+    'rate, valid under any dependence); claims of a difference use the adjusted ones.'
+  );
+}
+
+function pCell(outcome: TestOutcome | undefined, adjusted = false): string {
+  const text = escapeHtml(formatOutcomeP(outcome, adjusted));
+  return outcome && !outcome.testable
+    ? `<span class="untestable" title="${escapeHtml(outcome.reason)}">${text}</span>`
+    : text;
+}
+
+/** What the seed-level test lets the summary claim, at 0.05 after Holm. */
+export function verdict(seeds: PairedSample | undefined): string {
+  const t = seeds?.tTest;
+  if (!t?.testable || !t.holm || seeds?.meanDifference == null) return 'not tested';
+  if (t.holm.pValue >= 0.05) return 'no difference shown';
+  return seeds.meanDifference > 0 ? 'IoU loss better' : 'BCE better';
 }
 
 function summaryTable(record: ExperimentRecord, groups: readonly Group[]): string {
@@ -128,10 +151,14 @@ function summaryTable(record: ExperimentRecord, groups: readonly Group[]): strin
     'Model',
     ...record.grid.losses,
     'Gain by seed (95% CI)',
-    't-test',
+    't-test p',
+    'Holm',
+    'Verdict',
     'Gain by image',
-    't-test',
-    'Wilcoxon',
+    't-test p',
+    'Holm',
+    'Wilcoxon p',
+    'Holm',
   ];
   const rows = groups.map(({ summary: s }) => {
     const seeds = s.iouVsBce?.acrossSeeds;
@@ -144,9 +171,13 @@ function summaryTable(record: ExperimentRecord, groups: readonly Group[]): strin
       formatDifference(seeds?.meanDifference ?? null) +
         (seeds?.ci95 ? ` ${formatInterval(seeds.ci95)}` : ''),
       pCell(seeds?.tTest),
+      pCell(seeds?.tTest, true),
+      escapeHtml(verdict(seeds)),
       formatDifference(images?.meanDifference ?? null),
       pCell(images?.tTest),
+      pCell(images?.tTest, true),
       pCell(images?.wilcoxon),
+      pCell(images?.wilcoxon, true),
     ];
   });
   const th = head.map((h) => `<th>${escapeHtml(h)}</th>`).join('');

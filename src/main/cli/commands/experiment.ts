@@ -10,12 +10,11 @@ import {
   type ExperimentRequest,
   type GroupSummary,
 } from '../../../shared/api/experiments';
-import { formatDifference, formatMeanSd, formatP } from '../../../shared/charts';
-import type { TestOutcome } from '../../../shared/api/compare';
+import { formatDifference, formatMeanSd, formatOutcomeP } from '../../../shared/charts';
 import { LOSS_IDS, MODEL_IDS } from '../../../shared/ids';
 import { writeFileAtomic } from '../../files';
 import { planExperiment } from '../../experiment/plan';
-import { experimentReport } from '../../experiment/report';
+import { experimentReport, familyNote, verdict } from '../../experiment/report';
 import { DEFAULT_PARALLEL, runExperiment, type RunnerEvent } from '../../experiment/runner';
 import { countCells } from '../../experiment/cells';
 import { summarizeGroups } from '../../experiment/summary';
@@ -107,7 +106,9 @@ export const experimentCommand: Command = {
           written,
         });
       } else {
-        process.stdout.write(`\n${summaryText(summary, record.grid.losses)}`);
+        process.stdout.write(
+          `\n${summaryText(summary, record.grid.losses)}${familyNote(groups)}\n`,
+        );
         for (const [what, path] of Object.entries(written))
           process.stdout.write(`Wrote the ${what} to ${path}\n`);
       }
@@ -226,11 +227,6 @@ function textLine(experimentId: number): (e: RunnerEvent) => void {
   };
 }
 
-function p(outcome: TestOutcome | undefined): string {
-  if (!outcome) return '–';
-  return outcome.testable ? formatP(outcome.pValue) : 'n/a';
-}
-
 function summaryText(summary: readonly GroupSummary[], losses: readonly string[]): string {
   const rows = summary.map((g) => [
     g.datasetName,
@@ -238,9 +234,12 @@ function summaryText(summary: readonly GroupSummary[], losses: readonly string[]
     g.model,
     ...g.losses.map((l) => (l.iou ? `${formatMeanSd(l.iou)} (${l.iou.n})` : '–')),
     formatDifference(g.iouVsBce?.acrossSeeds.meanDifference ?? null),
-    p(g.iouVsBce?.acrossSeeds.tTest),
+    formatOutcomeP(g.iouVsBce?.acrossSeeds.tTest),
+    formatOutcomeP(g.iouVsBce?.acrossSeeds.tTest, true),
+    verdict(g.iouVsBce?.acrossSeeds),
     formatDifference(g.iouVsBce?.acrossImages.meanDifference ?? null),
-    p(g.iouVsBce?.acrossImages.wilcoxon),
+    formatOutcomeP(g.iouVsBce?.acrossImages.wilcoxon),
+    formatOutcomeP(g.iouVsBce?.acrossImages.wilcoxon, true),
   ]);
   return table([
     [
@@ -250,8 +249,11 @@ function summaryText(summary: readonly GroupSummary[], losses: readonly string[]
       ...losses.map((l) => `${l.toUpperCase()} TEST IOU`),
       'IOU-BCE SEEDS',
       'T-TEST',
+      'HOLM',
+      'VERDICT',
       'IOU-BCE IMAGES',
       'WILCOXON',
+      'HOLM',
     ],
     ...rows,
   ]);
