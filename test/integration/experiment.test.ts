@@ -144,6 +144,26 @@ describe('jaccard experiment', () => {
     ]);
   });
 
+  it('takes datasets labelling the same images as the sparsity axis, reusing their runs', async () => {
+    const { record } = await planExperiment(ctx, {
+      ...request,
+      datasets: [],
+      sparsityDatasets: ['face', 'eyes'],
+    });
+    expect(record.grid.sparsityAxis).toEqual(['face', 'eyes']);
+    expect(record.grid.datasets.map((d) => d.name)).toEqual(['face', 'eyes']);
+    const result = await runExperiment(ctx, record);
+    expect(result.unfinished).toEqual([]);
+    const report = await experimentReport(ctx, record, result.cells);
+    expect(report.html).toContain('Real targets on the same images: face, eyes');
+    expect(report.sparsitySvg).toMatch(/face[\s\S]*eyes|eyes[\s\S]*face/);
+    expect(report.sweepSvg).toBeNull();
+
+    await expect(
+      planExperiment(ctx, { ...request, sparsityDatasets: ['face', 'unlabelled'] }),
+    ).rejects.toThrow(/label the same images: "unlabelled" differs from "face"/);
+  });
+
   it("queues only a grown grid's new cells on the engine's run manager", async () => {
     const grown = (await dispatch(ctx, 'experiments.start', {
       ...request,

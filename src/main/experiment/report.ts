@@ -1,7 +1,8 @@
 // The experiment as one self-contained HTML page, built from the Compare report's parts:
 // a summary table (test IoU per loss, IoU loss vs BCE across seeds and images), the
-// sparsity figure (gain against foreground fraction), then each dataset x model in full
-// (tests, disagreements, learning curves, per-image table).
+// sparsity figures (gain against foreground fraction: the real targets of the axis, then
+// the eroded sweep as a secondary check), then each dataset x model in full (tests,
+// disagreements, learning curves, per-image table).
 import os from 'node:os';
 import type { PairedSample, TestOutcome } from '../../shared/api/compare';
 import type { ExperimentCell, GroupSummary } from '../../shared/api/experiments';
@@ -22,8 +23,20 @@ import { familyOf, summarizeGroups, type Group } from './summary';
 
 export interface ExperimentReport {
   html: string;
-  /** The sparsity figure alone, for documents that embed it; null without points. */
+  /**
+   * The sparsity figure alone, for documents that embed it: the real axis when the grid
+   * has one, else every dataset; null without points.
+   */
   sparsitySvg: string | null;
+  /** The eroded sweep's figure when the grid has a real axis too; else null. */
+  sweepSvg: string | null;
+}
+
+/** A sparsity figure: which groups it plots, how it is titled and captioned. */
+interface SparsityPanel {
+  title: string | null;
+  groups: Group[];
+  note: string;
 }
 
 const SPARSITY_CAPTION =
@@ -55,8 +68,11 @@ export async function experimentReport(
   cells: readonly ExperimentCell[],
 ): Promise<ExperimentReport> {
   const groups = await summarizeGroups(ctx, record, cells);
-  const points = sparsityPoints(groups.map((g) => g.summary));
-  const spec = points.length ? sparsitySpec(points, { a: 'IoU loss', b: 'BCE' }) : null;
+  const panels = sparsityPanels(record, groups);
+  const specs = panels.map((panel) => {
+    const points = sparsityPoints(panel.groups.map((g) => g.summary));
+    return points.length ? sparsitySpec(points, { a: 'IoU loss', b: 'BCE' }) : null;
+  });
   const title = `Experiment ${record.id}: ${record.name}`;
   const parts = [
     `<h1>${escapeHtml(title)}</h1>`,
@@ -72,10 +88,17 @@ export async function experimentReport(
       'tested in the sections below.</p>',
     summaryTable(record, groups),
     '<h2>Does the gain grow when the foreground is sparse?</h2>',
-    spec
-      ? await figure(spec, SPARSITY_CAPTION)
-      : '<p class="muted">No dataset has finished IoU-loss and BCE runs yet.</p>',
   ];
+  for (const [i, panel] of panels.entries()) {
+    const spec = specs[i];
+    if (panel.title) parts.push(`<h3>${escapeHtml(panel.title)}</h3>`);
+    parts.push(
+      spec
+        ? await figure(spec, [SPARSITY_CAPTION, panel.note].filter(Boolean).join(' '))
+        : '<p class="muted">No dataset here has finished IoU-loss and BCE runs yet.</p>',
+    );
+    if (panel.title && panel.groups.length) parts.push(summaryTable(record, panel.groups));
+  }
   for (const group of groups) {
     const { datasetName, model } = group.summary;
     parts.push(`<h2>${escapeHtml(`${datasetName} · ${MODEL_LABELS[model]}`)}</h2>`);
@@ -85,10 +108,44 @@ export async function experimentReport(
         : '<p class="muted">Fewer than two finished runs: nothing to compare yet.</p>',
     );
   }
+  const [main, sweep] = specs;
   return {
     html: reportPage(title, parts.join('\n')),
-    sparsitySvg: spec ? await renderSvg(spec) : null,
+    sparsitySvg: main ? await renderSvg(main) : null,
+    sweepSvg: panels.length > 1 && sweep ? await renderSvg(sweep) : null,
   };
+}
+
+/**
+ * The real axis (its targets in order of foreground, densest first) and, beside it, the
+ * eroded sweep (its source and derived tasks) as the secondary check; with neither, one
+ * figure of every dataset.
+ */
+function sparsityPanels(record: ExperimentRecord, groups: readonly Group[]): SparsityPanel[] {
+  const { sparsityAxis: axis, sparsitySweep: sweep } = record.grid;
+  const of = (names: readonly string[]) =>
+    groups
+      .filter((g) => names.includes(g.summary.datasetName))
+      .sort((a, b) => (b.summary.foreground ?? 0) - (a.summary.foreground ?? 0));
+  const panels: SparsityPanel[] = [];
+  if (axis) {
+    panels.push({
+      title: `Real targets on the same images: ${axis.join(', ')}`,
+      groups: of(axis),
+      note: 'Every point is a different target labelled on the same images, so only the target changes between points.',
+    });
+  }
+  if (sweep) {
+    const derived = record.grid.datasets
+      .filter((d) => d.derivedFrom?.dataset === sweep.dataset)
+      .map((d) => d.name);
+    panels.push({
+      title: `${axis ? 'Secondary check: ' : ''}the masks of ${sweep.dataset} eroded or dilated`,
+      groups: of([sweep.dataset, ...derived]),
+      note: 'The derived tasks shrink or grow one blob per image, so shape changes with sparsity.',
+    });
+  }
+  return panels.length ? panels : [{ title: null, groups: [...groups], note: '' }];
 }
 
 function meta(record: ExperimentRecord, cells: readonly ExperimentCell[]): string {

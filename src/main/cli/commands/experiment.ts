@@ -1,5 +1,6 @@
 // `jaccard experiment --datasets face,eyes --models unet,tiramisu --losses iou,bce --seeds 5
-// [--size 128] [--epochs N] [--parallel N] [--report out.html] [--sparsity-sweep face]`:
+// [--size 128] [--epochs N] [--parallel N] [--report out.html]
+// [--sparsity-datasets face,hair,eyes] [--sparsity-sweep face]`:
 // the paper's experiment as a resumable grid of stored runs, with a report. Running the
 // same command again skips finished cells and resumes cut-short ones; Ctrl+C stops every
 // trainer after its batch.
@@ -59,6 +60,12 @@ export const experimentCommand: Command = {
       type: 'string',
       description: `trainer processes at once, sharing the cores (default ${DEFAULT_PARALLEL})`,
     },
+    'sparsity-datasets': {
+      type: 'string',
+      description:
+        'the sparsity axis: datasets labelling the same images with other targets, ' +
+        'comma-separated; added to the grid, their gain plotted against foreground',
+    },
     'sparsity-sweep': {
       type: 'string',
       description: 'derive tasks of controlled foreground fraction from this dataset and add them',
@@ -92,9 +99,13 @@ export const experimentCommand: Command = {
         const report = await experimentReport(ctx, record, result.cells);
         written.report = resolve(args.values.report);
         await writeFileAtomic(written.report, Buffer.from(report.html));
-        if (report.sparsitySvg) {
-          written.sparsityFigure = written.report.replace(/(\.html?)?$/i, '.sparsity.svg');
-          await writeFileAtomic(written.sparsityFigure, Buffer.from(report.sparsitySvg));
+        for (const [what, svg, suffix] of [
+          ['sparsityFigure', report.sparsitySvg, '.sparsity.svg'],
+          ['sweepFigure', report.sweepSvg, '.sweep.svg'],
+        ] as const) {
+          if (!svg) continue;
+          written[what] = written.report.replace(/(\.html?)?$/i, suffix);
+          await writeFileAtomic(written[what], Buffer.from(svg));
         }
       }
       const summary = groups.map((g) => g.summary);
@@ -141,9 +152,11 @@ function positiveInt(value: unknown, flag: string): number | undefined {
 }
 
 function parseRequest({ values }: CommandArgs): ExperimentRequest {
-  for (const flag of ['datasets', 'models', 'losses']) {
+  for (const flag of ['models', 'losses']) {
     if (values[flag] === undefined) throw new UsageError(`say which ${flag}: --${flag} a,b.`);
   }
+  if (values.datasets === undefined && values['sparsity-datasets'] === undefined)
+    throw new UsageError('say which datasets: --datasets a,b (or --sparsity-datasets a,b).');
   const protocol = configFromFlags(values, PROTOCOL_FLAGS);
   const sweep = values['sparsity-sweep'];
   const levels = list(values, 'sparsity-levels')?.map(Number);
@@ -151,6 +164,7 @@ function parseRequest({ values }: CommandArgs): ExperimentRequest {
     throw new UsageError('--sparsity-levels goes with --sparsity-sweep <dataset>.');
   const input = {
     datasets: list(values, 'datasets'),
+    sparsityDatasets: list(values, 'sparsity-datasets'),
     models: list(values, 'models'),
     losses: list(values, 'losses'),
     seeds: values.seeds === undefined ? DEFAULT_SEEDS : Number(values.seeds),
@@ -169,7 +183,9 @@ function parseRequest({ values }: CommandArgs): ExperimentRequest {
           ? sub === 'levels'
             ? 'sparsity-levels'
             : 'sparsity-sweep'
-          : top;
+          : top === 'sparsityDatasets'
+            ? 'sparsity-datasets'
+            : top;
     throw new UsageError(`--${flag}: ${issue.message}`);
   }
   return input as ExperimentRequest;
