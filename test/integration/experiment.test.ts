@@ -108,6 +108,9 @@ describe('jaccard experiment', () => {
 
     const report = await experimentReport(ctx, record, result.cells);
     expect(report.html).toContain('Does the gain grow when the foreground is sparse?');
+    expect(report.html).toContain(
+      'Budget: exactly 2 epochs per run (no early stopping, so every run hit the cap).',
+    );
     expect(report.html).toContain('Learning curves');
     expect(report.html).toContain('Validation IoU');
     // Summary figure plus, per dataset, metric bars, scatter and learning curves.

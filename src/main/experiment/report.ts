@@ -15,10 +15,13 @@ import {
   type SparsityPoint,
 } from '../../shared/charts';
 import { MODEL_LABELS } from '../../shared/ids';
+import { describeInput, inputOf } from '../../shared/input';
 import { comparisonSections, escapeHtml, figure, reportPage } from '../compare/report';
 import { renderSvg } from '../compare/svg';
 import type { DataContext } from '../context';
 import type { ExperimentRecord } from '../store/experiments';
+import { listEpochs } from '../store/runs';
+import { budgetNote, budgetSummary } from './budget';
 import { familyOf, summarizeGroups, type Group } from './summary';
 
 export interface ExperimentReport {
@@ -78,6 +81,7 @@ export async function experimentReport(
     `<h1>${escapeHtml(title)}</h1>`,
     `<p class="meta">${meta(record, cells)}</p>`,
     missingNote(cells),
+    `<p>${escapeHtml(budgetNote(budgetSummary(record.protocol, cells, (id) => listEpochs(ctx.db, id))))}</p>`,
     `<p>${escapeHtml(familyNote(groups))}</p>`,
     '<h2>Summary</h2>',
     '<p class="muted">Test IoU per loss: pooled over the test images at threshold 0.5, mean ± sd ' +
@@ -156,8 +160,8 @@ function meta(record: ExperimentRecord, cells: readonly ExperimentCell[]): strin
   const g = record.grid;
   return escapeHtml(
     `${g.datasets.length} datasets × ${g.models.length} models × ${g.losses.length} losses × ` +
-      `${g.seeds.length} seeds = ${cells.length} runs. Protocol: ${p.size}px, ${p.epochs} epochs ` +
-      `(patience ${p.patience}), batch ${p.batchSize}, Adam lr ${p.learningRate}, ` +
+      `${g.seeds.length} seeds = ${cells.length} runs. Protocol: ${describeInput(inputOf(p), p.size)}, ` +
+      `at most ${p.epochs} epochs (patience ${p.patience}), batch ${p.batchSize}, Adam lr ${p.learningRate}, ` +
       `${p.baseFilters} base filters, depth ${p.depth}, augmentation ${p.augment ? 'on' : 'off'}, ` +
       `validation ${p.validationFraction}. Backend: ${backends.join(', ') || '–'}. ` +
       `Training time, summed over runs: ${(trainSeconds / 60).toFixed(1)} min. ` +

@@ -19,6 +19,8 @@ import { experimentReport, familyNote, verdict } from '../../experiment/report';
 import { DEFAULT_PARALLEL, runExperiment, type RunnerEvent } from '../../experiment/runner';
 import { countCells } from '../../experiment/cells';
 import { summarizeGroups } from '../../experiment/summary';
+import { budgetNote, budgetSummary } from '../../experiment/budget';
+import { listEpochs } from '../../store/runs';
 import { openContext, stopOnCtrlC, UsageError, type Command, type CommandArgs } from '../command';
 import { configFromFlags, configOptions, flagOf, type ConfigFlagName } from '../config-flags';
 import { duration, table } from '../helpers';
@@ -28,6 +30,7 @@ const DEFAULT_SEEDS = 3;
 
 /** The config flags that set the protocol every cell shares (config-flags.ts). */
 const PROTOCOL_FLAGS: readonly ConfigFlagName[] = [
+  'preset',
   'size',
   'epochs',
   'batch',
@@ -36,7 +39,11 @@ const PROTOCOL_FLAGS: readonly ConfigFlagName[] = [
   'validation',
   'filters',
   'depth',
+  'no-augment',
+  'no-batchnorm',
   'backend',
+  'input',
+  'scale',
   'per-image',
   'tversky-alpha',
   'tversky-beta',
@@ -109,16 +116,18 @@ export const experimentCommand: Command = {
         }
       }
       const summary = groups.map((g) => g.summary);
+      const budget = budgetSummary(record.protocol, result.cells, (id) => listEpochs(ctx.db, id));
       if (args.json) {
         jsonLine({
           event: 'summary',
           experiment: { ...record, counts: countCells(result.cells) },
           summary,
+          budget,
           written,
         });
       } else {
         process.stdout.write(
-          `\n${summaryText(summary, record.grid.losses)}${familyNote(groups)}\n`,
+          `\n${summaryText(summary, record.grid.losses)}${budgetNote(budget)}\n${familyNote(groups)}\n`,
         );
         for (const [what, path] of Object.entries(written))
           process.stdout.write(`Wrote the ${what} to ${path}\n`);
