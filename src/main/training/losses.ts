@@ -58,13 +58,9 @@ export function softIou(
   logits: tf.Tensor4D,
   options: LossOptions = {},
 ): tf.Scalar {
-  checkShapes(yTrue, logits);
-  return tf.tidy(() => {
-    const p = tf.sigmoid(logits);
-    const yp = tf.mul(yTrue, p);
-    const intersection = total(yp, options);
-    const union = total(tf.sub(tf.add(yTrue, p), yp), options);
-    return oneMinusMeanRatio(intersection, union);
+  return ratioLoss(yTrue, logits, options, (y, p, sum) => {
+    const yp = tf.mul(y, p);
+    return [sum(yp), sum(tf.sub(tf.add(y, p), yp))];
   });
 }
 
@@ -78,12 +74,10 @@ export function jaccardDistance(
   logits: tf.Tensor4D,
   options: LossOptions = {},
 ): tf.Scalar {
-  checkShapes(yTrue, logits);
-  return tf.tidy(() => {
-    const p = tf.sigmoid(logits);
-    const intersection = total(tf.mul(yTrue, p), options);
-    const squares = tf.add(total(tf.square(yTrue), options), total(tf.square(p), options));
-    return oneMinusMeanRatio(intersection, tf.sub(squares, intersection) as tf.Tensor1D);
+  return ratioLoss(yTrue, logits, options, (y, p, sum) => {
+    const intersection = sum(tf.mul(y, p));
+    const squares = tf.add(sum(tf.square(y)), sum(tf.square(p)));
+    return [intersection, tf.sub(squares, intersection)];
   });
 }
 
@@ -99,13 +93,10 @@ export function dice(
   logits: tf.Tensor4D,
   options: LossOptions = {},
 ): tf.Scalar {
-  checkShapes(yTrue, logits);
-  return tf.tidy(() => {
-    const p = tf.sigmoid(logits);
-    const intersection = total(tf.mul(yTrue, p), options);
-    const sizes = tf.add(total(yTrue, options), total(p, options)) as tf.Tensor1D;
-    return oneMinusMeanRatio(tf.mul(intersection, 2) as tf.Tensor1D, sizes);
-  });
+  return ratioLoss(yTrue, logits, options, (y, p, sum) => [
+    tf.mul(sum(tf.mul(y, p)), 2),
+    tf.add(sum(y), sum(p)),
+  ]);
 }
 
 export interface TverskyOptions extends LossOptions {
@@ -125,15 +116,12 @@ export function tversky(
   logits: tf.Tensor4D,
   options: TverskyOptions = {},
 ): tf.Scalar {
-  checkShapes(yTrue, logits);
   const { alpha = LOSS_DEFAULTS.tverskyAlpha, beta = LOSS_DEFAULTS.tverskyBeta } = options;
-  return tf.tidy(() => {
-    const p = tf.sigmoid(logits);
-    const tp = total(tf.mul(yTrue, p), options);
-    const fp = total(tf.mul(tf.sub(1, yTrue), p), options);
-    const fn = total(tf.mul(yTrue, tf.sub(1, p)), options);
-    const denominator = tf.add(tp, tf.add(tf.mul(fp, alpha), tf.mul(fn, beta))) as tf.Tensor1D;
-    return oneMinusMeanRatio(tp, denominator);
+  return ratioLoss(yTrue, logits, options, (y, p, sum) => {
+    const tp = sum(tf.mul(y, p));
+    const fp = sum(tf.mul(tf.sub(1, y), p));
+    const fn = sum(tf.mul(y, tf.sub(1, p)));
+    return [tp, tf.add(tp, tf.add(tf.mul(fp, alpha), tf.mul(fn, beta)))];
   });
 }
 
@@ -243,8 +231,22 @@ function total(x: tf.Tensor, options: LossOptions): tf.Tensor1D {
   return options.perImage ? tf.sum(x, [1, 2, 3]) : tf.reshape(tf.sum(x), [1]);
 }
 
-function oneMinusMeanRatio(numerator: tf.Tensor1D, denominator: tf.Tensor1D): tf.Scalar {
-  return tf.sub(1, tf.mean(tf.div(tf.add(numerator, EPSILON), tf.add(denominator, EPSILON))));
+/**
+ * The ratio losses (soft IoU, Jaccard distance, Dice, Tversky): 1 − mean of
+ * (numerator + ε) / (denominator + ε), each a sum of soft counts of y and p = sigmoid(x)
+ * over one image or the whole batch (`sum`).
+ */
+function ratioLoss(
+  yTrue: tf.Tensor4D,
+  logits: tf.Tensor4D,
+  options: LossOptions,
+  ratio: (y: tf.Tensor, p: tf.Tensor, sum: (x: tf.Tensor) => tf.Tensor1D) => [tf.Tensor, tf.Tensor],
+): tf.Scalar {
+  checkShapes(yTrue, logits);
+  return tf.tidy(() => {
+    const [numerator, denominator] = ratio(yTrue, tf.sigmoid(logits), (x) => total(x, options));
+    return tf.sub(1, tf.mean(tf.div(tf.add(numerator, EPSILON), tf.add(denominator, EPSILON))));
+  });
 }
 
 function checkShapes(yTrue: tf.Tensor, logits: tf.Tensor): void {
