@@ -56,7 +56,10 @@ export const CONFIG_FLAGS = {
   loss: { field: 'loss', kind: 'text', description: LOSS_IDS.join(' | ') },
   model: { field: 'model', kind: 'text', description: MODEL_IDS.join(' | ') },
   size: number('size', 'square input side in pixels, a multiple of 16'),
-  epochs: number('epochs', 'passes over the training images'),
+  epochs: number(
+    'epochs',
+    'passes over the training images at most (the cap; patience may stop sooner)',
+  ),
   batch: number('batchSize', 'images per step'),
   lr: number('learningRate', 'Adam learning rate'),
   seed: number('seed', 'seed for split, initial weights, shuffling, augmentation'),
