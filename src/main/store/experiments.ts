@@ -20,11 +20,14 @@ export function experimentGroupId(id: number): string {
 }
 
 function toRecord(row: ExperimentRow): ExperimentRecord {
+  // Grids stored before the real sparsity axis existed have none.
+  const grid = JSON.parse(row.grid) as Partial<ExperimentGrid> &
+    Omit<ExperimentGrid, 'sparsityAxis'>;
   return {
     id: row.id,
     name: row.name,
     protocol: JSON.parse(row.protocol) as Protocol,
-    grid: JSON.parse(row.grid) as ExperimentGrid,
+    grid: { ...grid, sparsityAxis: grid.sparsityAxis ?? null },
     groupId: experimentGroupId(row.id),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
