@@ -1,9 +1,9 @@
 // The one table of command-line flags that set a training config field, for `jaccard
 // train` (every flag) and `jaccard experiment` (the protocol's). The defaults are the
 // schema's (shared/api/runs.ts), read from it for the help text, never written here.
-import { LOSS_DEFAULTS, trainConfigSchema } from '../../shared/api/runs';
-import type { TrainConfig } from '../../shared/domain';
-import { BACKEND_IDS, LOSS_IDS, MODEL_IDS } from '../../shared/ids';
+import { LOSS_DEFAULTS, trainConfigSchema } from '#shared/api/runs';
+import type { TrainConfig } from '#shared/domain';
+import { BACKEND_IDS, LOSS_IDS, MODEL_IDS } from '#shared/ids';
 import { UsageError, type CommandArgs, type OptionSpec } from './command';
 
 /** Every field with its default filled in: what a run gets for a flag not given. */

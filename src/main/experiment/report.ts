@@ -3,8 +3,8 @@
 // sparsity figure (gain against foreground fraction), then each dataset x model in full
 // (tests, disagreements, learning curves, per-image table).
 import os from 'node:os';
-import type { TestOutcome } from '../../shared/api/compare';
-import type { ExperimentCell, GroupSummary } from '../../shared/api/experiments';
+import type { TestOutcome } from '#shared/api/compare';
+import type { ExperimentCell, GroupSummary } from '#shared/api/experiments';
 import {
   formatDifference,
   formatInterval,
@@ -12,8 +12,8 @@ import {
   formatP,
   sparsitySpec,
   type SparsityPoint,
-} from '../../shared/charts';
-import { MODEL_LABELS } from '../../shared/ids';
+} from '#shared/charts';
+import { MODEL_LABELS } from '#shared/ids';
 import { comparisonSections, escapeHtml, figure, reportPage } from '../compare/report';
 import { renderSvg } from '../compare/svg';
 import type { DataContext } from '../context';

@@ -1,10 +1,10 @@
 // What an experiment found, per dataset x model: pooled test IoU per loss over seeds,
 // and the paper's question, IoU loss against BCE, as paired tests across seeds and test
 // images (the Compare view's statistics, compare/compute.ts).
-import type { ComparisonResult } from '../../shared/api/compare';
-import type { ExperimentCell, ExperimentDetail, GroupSummary } from '../../shared/api/experiments';
-import type { Run } from '../../shared/domain';
-import type { LossId } from '../../shared/ids';
+import type { ComparisonResult } from '#shared/api/compare';
+import type { ExperimentCell, ExperimentDetail, GroupSummary } from '#shared/api/experiments';
+import type { Run } from '#shared/domain';
+import type { LossId } from '#shared/ids';
 import type { DataContext } from '../context';
 import { computeComparison } from '../compare/compute';
 import { mean, meanSd } from '../compare/stats';

@@ -1,9 +1,9 @@
 // Starting points for the Train view's form. A preset fills the schedule and network
 // fields, and the input mode that suits the dataset's image sizes; the dataset, loss and
 // backend stay as the user picked them.
-import { trainConfigSchema } from '../../shared/api/runs';
-import type { TrainConfig } from '../../shared/domain';
-import type { InputMode } from '../../shared/input';
+import { trainConfigSchema } from '#shared/api/runs';
+import type { TrainConfig } from '#shared/domain';
+import type { InputMode } from '#shared/input';
 
 export type PresetId = 'quick' | 'standard' | 'paper';
 

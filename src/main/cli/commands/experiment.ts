@@ -9,10 +9,10 @@ import {
   experimentRequestSchema,
   type ExperimentRequest,
   type GroupSummary,
-} from '../../../shared/api/experiments';
-import { formatDifference, formatMeanSd, formatP } from '../../../shared/charts';
-import type { TestOutcome } from '../../../shared/api/compare';
-import { LOSS_IDS, MODEL_IDS } from '../../../shared/ids';
+} from '#shared/api/experiments';
+import { formatDifference, formatMeanSd, formatP } from '#shared/charts';
+import type { TestOutcome } from '#shared/api/compare';
+import { LOSS_IDS, MODEL_IDS } from '#shared/ids';
 import { writeFileAtomic } from '../../files';
 import { planExperiment } from '../../experiment/plan';
 import { experimentReport } from '../../experiment/report';

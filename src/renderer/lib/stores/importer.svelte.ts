@@ -1,7 +1,7 @@
 // One folder import at a time, kept outside any view so its progress survives closing
 // the dialog or navigating away; the report stays until the next import starts.
-import type { ApiEvents, Input } from '../../../shared/api';
-import type { ImportReport } from '../../../shared/domain';
+import type { ApiEvents, Input } from '#shared/api';
+import type { ImportReport } from '#shared/domain';
 import { api } from '../api';
 import { datasets } from './datasets.svelte';
 import { describeError, toasts } from './toasts.svelte';
