@@ -35,7 +35,7 @@ const plain = (key: string) => (event: KeyboardEvent) =>
   !primary(event) && !event.altKey && event.key.toLowerCase() === key;
 
 export const BINDINGS: Binding[] = [
-  // Picking a tool: its key and words come with the tool (tools.ts).
+  // Picking a tool: its key and words come with the tool (tools/).
   ...TOOLS.map((tool) => ({
     action: tool.id,
     keys: [tool.key],
