@@ -256,14 +256,16 @@ export class AnnotatorCanvas {
     if (this.editor && !this.gesture) this.edit(this.editor.mask.clear());
   }
 
-  /** Replaces the whole mask (a prediction, a revision) as one undo step; false if equal. */
+  /**
+   * Replaces the whole mask (a prediction, a revision) as one undo step; false if equal.
+   * Not reported through onEdit: the caller reports it, knowing where the pixels came from.
+   */
   replace(pixels: Uint8Array): boolean {
     if (!this.editor || this.gesture) return false;
     this.cancel();
     const rect = this.editor.replace(pixels);
     if (isEmpty(rect)) return false;
     this.repaint(rect);
-    this.callbacks.onEdit();
     return true;
   }
 
