@@ -2,10 +2,10 @@
 // train` (every flag) and `jaccard experiment` (the protocol's). The defaults are the
 // schema's (shared/api/runs.ts), read from it for the help text, never written here.
 // `--preset` sets a preset's fields (shared/presets.ts) first; the other flags override.
-import { LOSS_DEFAULTS, trainConfigSchema } from '../../shared/api/runs';
-import type { TrainConfig } from '../../shared/domain';
-import { BACKEND_IDS, LOSS_IDS, MODEL_IDS } from '../../shared/ids';
-import { getPreset, PRESET_IDS, type PresetId } from '../../shared/presets';
+import { LOSS_DEFAULTS, trainConfigSchema } from '#shared/api/runs';
+import type { TrainConfig } from '#shared/domain';
+import { BACKEND_IDS, LOSS_IDS, MODEL_IDS } from '#shared/ids';
+import { getPreset, PRESET_IDS, type PresetId } from '#shared/presets';
 import { UsageError, type CommandArgs, type OptionSpec } from './command';
 
 /** Every field with its default filled in: what a run gets for a flag not given. */

@@ -2,7 +2,7 @@
 // by Holm's step-down method (Holm 1979), which controls the family-wise error rate
 // under any dependence between the tests (a t-test and a Wilcoxon test of the same
 // pairs are far from independent) and is uniformly more powerful than Bonferroni.
-import type { TestOutcome } from '../../shared/api/compare';
+import type { TestOutcome } from '#shared/api/compare';
 
 /**
  * Holm-adjusted p-values, in the order given: the i-th smallest p times (m − i + 1),

@@ -1,8 +1,8 @@
 // Did the runs converge? Every cell trains until its validation IoU has not improved for
 // `patience` epochs, at most `epochs` (the cap). A run that reached the cap before
 // patience ran out may still have been climbing, so the report counts and names them.
-import type { ExperimentCell } from '../../shared/api/experiments';
-import type { EpochMetrics, Run } from '../../shared/domain';
+import type { ExperimentCell } from '#shared/api/experiments';
+import type { EpochMetrics, Run } from '#shared/domain';
 
 export interface RunBudget {
   epochsDone: number;

@@ -7,8 +7,8 @@ import {
   type ExperimentCell,
   type ExperimentRequest,
   type GridDataset,
-} from '../../shared/api/experiments';
-import { ApiError } from '../../shared/errors';
+} from '#shared/api/experiments';
+import { ApiError } from '#shared/errors';
 import type { AppContext, DataContext } from '../context';
 import { findDatasetId, getDataset } from '../store/datasets';
 import { canonicalProtocol, seedList } from './grid';

@@ -4,8 +4,8 @@
 // the eroded sweep as a secondary check), then each dataset x model in full (tests,
 // disagreements, learning curves, per-image table).
 import os from 'node:os';
-import type { PairedSample, TestOutcome } from '../../shared/api/compare';
-import type { ExperimentCell, GroupSummary } from '../../shared/api/experiments';
+import type { PairedSample, TestOutcome } from '#shared/api/compare';
+import type { ExperimentCell, GroupSummary } from '#shared/api/experiments';
 import {
   formatDifference,
   formatInterval,
@@ -13,9 +13,9 @@ import {
   formatOutcomeP,
   sparsitySpec,
   type SparsityPoint,
-} from '../../shared/charts';
-import { MODEL_LABELS } from '../../shared/ids';
-import { describeInput, inputOf } from '../../shared/input';
+} from '#shared/charts';
+import { MODEL_LABELS } from '#shared/ids';
+import { describeInput, inputOf } from '#shared/input';
 import { comparisonSections, escapeHtml, figure, reportPage } from '../compare/report';
 import { renderSvg } from '../compare/svg';
 import type { DataContext } from '../context';

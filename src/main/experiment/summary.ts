@@ -2,10 +2,10 @@
 // and the paper's question, IoU loss against BCE, as paired tests across seeds and test
 // images (the Compare view's statistics, compare/compute.ts). Every test of every group
 // is one family, Holm-adjusted together (compare/holm.ts).
-import type { ComparisonResult, TestOutcome } from '../../shared/api/compare';
-import type { ExperimentCell, ExperimentDetail, GroupSummary } from '../../shared/api/experiments';
-import type { Run } from '../../shared/domain';
-import type { LossId } from '../../shared/ids';
+import type { ComparisonResult, TestOutcome } from '#shared/api/compare';
+import type { ExperimentCell, ExperimentDetail, GroupSummary } from '#shared/api/experiments';
+import type { Run } from '#shared/domain';
+import type { LossId } from '#shared/ids';
 import type { DataContext } from '../context';
 import { computeComparison } from '../compare/compute';
 import { adjustFamily } from '../compare/holm';

@@ -1,7 +1,7 @@
 // Experiments in the store: one row per protocol (the migration-3 table). Their cells
 // are the runs that carry the experiment's group id (experiment/cells.ts).
-import type { Experiment, ExperimentGrid, Protocol } from '../../shared/api/experiments';
-import { ApiError } from '../../shared/errors';
+import type { Experiment, ExperimentGrid, Protocol } from '#shared/api/experiments';
+import { ApiError } from '#shared/errors';
 import { type Db, writeTransaction } from './database';
 
 interface ExperimentRow {

@@ -3,8 +3,8 @@
 // at their current values) or crashing outright. Training, test evaluation and
 // on-demand prediction all report through here.
 import type * as tf from '@tensorflow/tfjs';
-import { ApiError } from '../../shared/errors';
-import type { BackendId } from '../../shared/ids';
+import { ApiError } from '#shared/errors';
+import type { BackendId } from '#shared/ids';
 import {
   isWasmCrash,
   trainingPeakBytes,

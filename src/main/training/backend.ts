@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { BACKEND_IDS, type BackendId } from '../../shared/ids';
+import { BACKEND_IDS, type BackendId } from '#shared/ids';
 import { guardWasmHeap } from './wasm-heap';
 
 const require = createRequire(import.meta.url);

@@ -8,9 +8,9 @@
 // EPSILON is far below one pixel, so on non-empty masks they equal the published formulas
 // to float precision. BCE, focal and Lovász hinge are defined for empty masks as they stand.
 import * as tf from '@tensorflow/tfjs';
-import { LOSS_DEFAULTS, type lossOptionsSchema } from '../../shared/api/runs';
+import { LOSS_DEFAULTS, type lossOptionsSchema } from '#shared/api/runs';
 import type { z } from 'zod';
-import type { LossId } from '../../shared/ids';
+import type { LossId } from '#shared/ids';
 
 export type LossFn = (yTrue: tf.Tensor4D, logits: tf.Tensor4D) => tf.Scalar;
 

@@ -1,6 +1,6 @@
 // What the Train view suggests the network should see, from the dataset's image sizes.
 // The presets themselves are shared with the CLI (shared/presets.ts).
-import type { InputMode } from '../../shared/input';
+import type { InputMode } from '#shared/input';
 
 /** Patch scales the Train view offers: 1:1, 1:2, 1:4. */
 export const PATCH_SCALES = [1, 1 / 2, 1 / 4] as const;

@@ -10,9 +10,9 @@ import {
   experimentRequestSchema,
   type ExperimentRequest,
   type GroupSummary,
-} from '../../../shared/api/experiments';
-import { formatDifference, formatMeanSd, formatOutcomeP } from '../../../shared/charts';
-import { LOSS_IDS, MODEL_IDS } from '../../../shared/ids';
+} from '#shared/api/experiments';
+import { formatDifference, formatMeanSd, formatOutcomeP } from '#shared/charts';
+import { LOSS_IDS, MODEL_IDS } from '#shared/ids';
 import { writeFileAtomic } from '../../files';
 import { planExperiment } from '../../experiment/plan';
 import { experimentReport, familyNote, verdict } from '../../experiment/report';

@@ -1,5 +1,5 @@
 // `jaccard runs [--dataset <name or id>]`: every run with its status, backend and scores.
-import type { Run } from '../../../shared/domain';
+import type { Run } from '#shared/domain';
 import { listRuns, markDeadRunsInterrupted } from '../../store/runs';
 import { printJson, withContext, type Command } from '../command';
 import { datasetIdOf, duration, table } from '../helpers';
