@@ -3,6 +3,11 @@ import svelte from 'eslint-plugin-svelte';
 import tseslint from 'typescript-eslint';
 import svelteConfig from './svelte.config.js';
 
+const sharedByAlias = {
+  group: ['**/shared/**'],
+  message: 'Import src/shared as \'#shared/…\' (package.json "imports"), not by a relative path.',
+};
+
 export default tseslint.config(
   { ignores: ['out/**', 'node_modules/**', 'test-results/**'] },
   js.configs.recommended,
@@ -24,6 +29,8 @@ export default tseslint.config(
   },
   // The layers: the renderer and preload reach the engine only through the contract in
   // src/shared; src/shared is imported by every side and imports none (docs/extending.md).
+  // Every side names src/shared by one alias, #shared/… (package.json "imports"), so a
+  // file's import does not change with its depth and Node, tsx, vite and tsc all read it.
   {
     files: ['src/renderer/**/*.ts', 'src/renderer/**/*.svelte', 'src/preload/**/*.ts'],
     rules: {
@@ -36,10 +43,15 @@ export default tseslint.config(
               message:
                 'The renderer and preload import only src/shared (the API contract), never the engine in src/main.',
             },
+            sharedByAlias,
           ],
         },
       ],
     },
+  },
+  {
+    files: ['src/main/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [sharedByAlias] }] },
   },
   {
     files: ['src/shared/**/*.ts'],

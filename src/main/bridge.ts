@@ -18,9 +18,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseMediaPath } from '../shared/api';
-import { ApiError, toWireError, type ApiErrorCode } from '../shared/errors';
-import { encodeWire, decodeWire } from '../shared/wire';
+import { parseMediaPath } from '#shared/api';
+import { ApiError, toWireError, type ApiErrorCode } from '#shared/errors';
+import { encodeWire, decodeWire } from '#shared/wire';
 import type { AppContext } from './context';
 import { contentSecurityPolicy } from './engine/csp';
 import { invoke } from './engine/invoke';

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { ApiEvents, EventName } from '../shared/api';
+import type { ApiEvents, EventName } from '#shared/api';
 
 /** The main side's one channel for pushed events; transports subscribe with onAny. */
 export class EventBus {

@@ -21,7 +21,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { ApiError } from '../shared/errors';
+import { ApiError } from '#shared/errors';
 import { isProcessAlive } from './process-alive';
 import type { Db } from './store/database';
 

@@ -2,10 +2,10 @@
 // over Electron IPC to main, which relays them to the engine; media URLs point at the
 // engine's loopback bridge (main adds the access token to those requests itself).
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import type { EventName, JaccardApi } from '../shared/api';
-import { eventListeners } from '../shared/api/listeners';
-import { mediaPathToString } from '../shared/api/media';
-import { BRIDGE_ARG, CALL_CHANNEL, EVENT_CHANNEL, type Reply } from '../shared/api/transport';
+import type { EventName, JaccardApi } from '#shared/api';
+import { eventListeners } from '#shared/api/listeners';
+import { mediaPathToString } from '#shared/api/media';
+import { BRIDGE_ARG, CALL_CHANNEL, EVENT_CHANNEL, type Reply } from '#shared/api/transport';
 
 const bridgeOrigin = process.argv
   .find((arg) => arg.startsWith(BRIDGE_ARG))

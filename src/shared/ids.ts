@@ -1,7 +1,16 @@
 // Identifiers shared by the CLI, the engine and the UI. Adding an id here is the one
 // step that makes a loss, model or backend selectable everywhere.
 
-export const LOSS_IDS = ['iou', 'bce', 'dice', 'lovasz', 'focal', 'tversky', 'iou+bce'] as const;
+export const LOSS_IDS = [
+  'iou',
+  'jaccard',
+  'bce',
+  'dice',
+  'lovasz',
+  'focal',
+  'tversky',
+  'iou+bce',
+] as const;
 export type LossId = (typeof LOSS_IDS)[number];
 
 export const MODEL_IDS = ['unet', 'tiramisu'] as const;
@@ -34,6 +43,7 @@ export const RESUMABLE: readonly RunStatus[] = ['interrupted', 'cancelled', 'fai
 
 export const LOSS_LABELS: Record<LossId, string> = {
   iou: 'Soft IoU (Rahman & Wang)',
+  jaccard: 'Jaccard distance (Yuan et al.)',
   bce: 'Binary cross-entropy',
   dice: 'Soft Dice',
   lovasz: 'Lovász hinge',

@@ -323,7 +323,7 @@ describe('Train, Runs and Compare views', () => {
     const dialog = page.getByRole('dialog', { name: 'Export weights' });
     await dialog.getByLabel('Folder path').fill(exportDir);
     await dialog.getByRole('button', { name: 'Export' }).click();
-    await expect.poll(() => dialog.count()).toBe(0);
+    await expect.poll(() => dialog.count(), WORKER).toBe(0);
     for (const file of ['model.json', 'weights.bin', 'run.json'])
       expect(existsSync(join(exportDir, file)), file).toBe(true);
   });

@@ -11,6 +11,7 @@ import { createContext, type AppContext } from '../../src/main/context';
 import { planExperiment } from '../../src/main/experiment/plan';
 import { createCellRun } from '../../src/main/experiment/cells';
 import { experimentReport } from '../../src/main/experiment/report';
+import { summarizeGroups } from '../../src/main/experiment/summary';
 import { runExperiment, type RunnerEvent } from '../../src/main/experiment/runner';
 import { importFolder } from '../../src/main/images/importer';
 import { runManager } from '../../src/main/training/run-manager';
@@ -107,12 +108,23 @@ describe('jaccard experiment', () => {
 
     const report = await experimentReport(ctx, record, result.cells);
     expect(report.html).toContain('Does the gain grow when the foreground is sparse?');
+    expect(report.html).toContain(
+      'Budget: exactly 2 epochs per run (no early stopping, so every run hit the cap).',
+    );
     expect(report.html).toContain('Learning curves');
     expect(report.html).toContain('Validation IoU');
     // Summary figure plus, per dataset, metric bars, scatter and learning curves.
     expect(report.html.match(/<svg/g)?.length).toBeGreaterThanOrEqual(1 + 2 * 3);
     expect(report.sparsitySvg).toMatch(/^<svg[\s\S]*face[\s\S]*<\/svg>$/);
     expect(report.sparsitySvg).toContain('eyes');
+    // One Holm family over every test the report shows, counted in its text.
+    const tested = (await summarizeGroups(ctx, record, result.cells))
+      .flatMap((g) => g.comparison?.tests ?? [])
+      .flatMap((t) => [t.acrossImages, t.acrossSeeds])
+      .flatMap((sample) => [sample.tTest, sample.wilcoxon])
+      .filter((o) => o.testable);
+    expect(report.html).toContain(`This report ran ${tested.length} paired test`);
+    for (const outcome of tested) expect(outcome.holm?.tests).toBe(tested.length);
 
     const again: RunnerEvent[] = [];
     const rerun = await runExperiment(ctx, record, { parallel: 2, onEvent: (e) => again.push(e) });
@@ -133,6 +145,26 @@ describe('jaccard experiment', () => {
     expect(await dispatch(ctx, 'experiments.list', {})).toMatchObject([
       { id: record.id, counts: { finished: 8 } },
     ]);
+  });
+
+  it('takes datasets labelling the same images as the sparsity axis, reusing their runs', async () => {
+    const { record } = await planExperiment(ctx, {
+      ...request,
+      datasets: [],
+      sparsityDatasets: ['face', 'eyes'],
+    });
+    expect(record.grid.sparsityAxis).toEqual(['face', 'eyes']);
+    expect(record.grid.datasets.map((d) => d.name)).toEqual(['face', 'eyes']);
+    const result = await runExperiment(ctx, record);
+    expect(result.unfinished).toEqual([]);
+    const report = await experimentReport(ctx, record, result.cells);
+    expect(report.html).toContain('Real targets on the same images: face, eyes');
+    expect(report.sparsitySvg).toMatch(/face[\s\S]*eyes|eyes[\s\S]*face/);
+    expect(report.sweepSvg).toBeNull();
+
+    await expect(
+      planExperiment(ctx, { ...request, sparsityDatasets: ['face', 'unlabelled'] }),
+    ).rejects.toThrow(/label the same images: "unlabelled" differs from "face"/);
   });
 
   it("queues only a grown grid's new cells on the engine's run manager", async () => {

@@ -15,6 +15,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBridge } from '../../src/main/bridge';
@@ -270,6 +271,66 @@ describe('request bodies (6)', () => {
       await bridge.close();
     }
   });
+});
+
+describe('two imports into one dataset at once (7)', () => {
+  /**
+   * Another writer (a second process, here a thread with its own connection) holds the
+   * write lock with the same images inserted but not yet committed while this import
+   * runs: what the import read before taking the lock no longer holds when it writes.
+   */
+  function holdWriteLock(dbFile: string, from: number, into: number, ms: number) {
+    const worker = new Worker(
+      `const { parentPort, workerData: w } = require('node:worker_threads');
+      const db = require('better-sqlite3')(w.dbFile);
+      const columns = db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('images')
+        .filter((c) => !['id', 'dataset_id', 'created_at'].includes(c)).join(', ');
+      db.exec('BEGIN IMMEDIATE');
+      db.prepare('INSERT INTO images (dataset_id, ' + columns + ') SELECT ?, ' + columns +
+        ' FROM images WHERE dataset_id = ?').run(w.into, w.from);
+      parentPort.postMessage('locked');
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, w.ms);
+      db.exec('COMMIT');
+      db.close();`,
+      { eval: true, workerData: { dbFile, from, into, ms } },
+    );
+    const exited = new Promise((resolve, reject) => {
+      worker.once('error', reject);
+      worker.once('exit', resolve);
+    });
+    return {
+      locked: new Promise((resolve) => worker.once('message', resolve)),
+      exited,
+    };
+  }
+
+  it(
+    'counts rows another writer committed meanwhile as duplicates',
+    { timeout: 30_000 },
+    async () => {
+      const ctx = newContext();
+      const src = layout({ '1.png': faceImage('1'), '2.png': faceImage('2') });
+      const template = await importFolder(ctx, { folder: src, name: 'template' });
+      const target = await importFolder(ctx, {
+        folder: layout({ '3.png': faceImage('3') }),
+        name: 'target',
+      });
+      const other = holdWriteLock(ctx.db.name, template.dataset.id, target.dataset.id, 3000);
+      await other.locked;
+      const report = await importFolder(ctx, { folder: src, datasetId: target.dataset.id });
+      await other.exited;
+      expect(report.images).toBe(0);
+      expect(report.problems.map((p) => p.reason)).toEqual([
+        expect.stringMatching(
+          /^image skipped: the unassigned split already has an image named "1"/,
+        ),
+        expect.stringMatching(
+          /^image skipped: the unassigned split already has an image named "2"/,
+        ),
+      ]);
+      expect(listStoredImages(ctx.db, target.dataset.id)).toHaveLength(3);
+    },
+  );
 });
 
 describe('terminal escapes (8)', () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,6 +74,23 @@ describe('runs API', () => {
       JSON.parse(readFileSync(join(folder, 'model.json'), 'utf8')).weightsManifest,
     ).toBeDefined();
     expect(existsSync(join(folder, 'weights.bin'))).toBe(true);
+    // Exporting again never replaces other bytes unasked, nor writes through a link
+    // (issue 12); the same bytes again are no conflict.
+    await call('runs.exportWeights', { id: run.id, folder: out });
+    writeFileSync(join(folder, 'model.json'), 'mine');
+    await expect(call('runs.exportWeights', { id: run.id, folder: out })).rejects.toMatchObject({
+      code: 'conflict',
+    });
+    const precious = join(mkdtempSync(join(tmpdir(), 'jaccard-link-')), 'precious.bin');
+    writeFileSync(precious, 'precious');
+    rmSync(join(folder, 'weights.bin'));
+    symlinkSync(precious, join(folder, 'weights.bin'));
+    await call('runs.exportWeights', { id: run.id, folder: out, overwrite: true });
+    expect(readFileSync(precious, 'utf8')).toBe('precious');
+    expect(
+      JSON.parse(readFileSync(join(folder, 'model.json'), 'utf8')).weightsManifest,
+    ).toBeDefined();
+    expect(readFileSync(join(folder, 'weights.bin')).length).toBeGreaterThan(1000);
 
     await call('runs.delete', { id: run.id });
     expect(existsSync(runFolders(fx.dataDir, run.id).root)).toBe(false);

@@ -8,6 +8,7 @@ import {
   formatDifference,
   formatInterval,
   formatMeanSd,
+  formatOutcomeP,
   formatP,
   formatTest,
   LEARNING_CURVES_DATA,
@@ -192,6 +193,15 @@ describe('number formats', () => {
     const v = { ...t, statisticLabel: 'V', statistic: 10.5, pValue: 0.2, effectSizeLabel: 'r' };
     expect(formatTest(v)).toBe('V = 10.5, p = 0.200, r = −1.28');
     expect(formatTest({ testable: false, reason: 'too few' })).toBe('not testable: too few');
+    const adjusted = { ...t, holm: { pValue: 0.0113, tests: 4 } };
+    expect(formatTest(adjusted)).toBe(
+      "t(9) = −4.06, p = 0.0028 (Holm p = 0.011), Cohen's d_z = −1.28",
+    );
+    expect(formatOutcomeP(adjusted)).toBe('p = 0.0028');
+    expect(formatOutcomeP(adjusted, true)).toBe('p = 0.011');
+    expect(formatOutcomeP(t, true)).toBe('–');
+    expect(formatOutcomeP({ testable: false, reason: 'too few' }, true)).toBe('n/a');
+    expect(formatOutcomeP(undefined)).toBe('–');
   });
 
   it('signs differences and bounds p', () => {

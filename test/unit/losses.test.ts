@@ -8,6 +8,7 @@ import {
   focal,
   getLoss,
   iouBce,
+  jaccardDistance,
   lovaszHinge,
   softIou,
   tversky,
@@ -30,6 +31,10 @@ describe('losses by hand', () => {
 
   it('soft IoU: I = 1.5, U = 3 * 1 + 0.5 = 3.5', () => {
     expect(valueOf(softIou(y, half))).toBeCloseTo(1 - 1.5 / 3.5, 6);
+  });
+
+  it('Jaccard distance: I = 1.5, Σy² = 3, Σp² = 4 / 4 -> 1 - 1.5 / 2.5, not soft IoU', () => {
+    expect(valueOf(jaccardDistance(y, half))).toBeCloseTo(0.4, 6);
   });
 
   it('Dice: 1 - 2 * 1.5 / (3 + 2)', () => {
@@ -140,6 +145,12 @@ function reference(
         (a, b) =>
           1 - sum(a, b, (i) => yv(i) * pv(i)) / sum(a, b, (i) => yv(i) + pv(i) - yv(i) * pv(i)),
       );
+    case 'jaccard':
+      return mean((a, b) => {
+        const intersection = sum(a, b, (i) => yv(i) * pv(i));
+        const squares = sum(a, b, (i) => yv(i) ** 2 + pv(i) ** 2);
+        return 1 - intersection / (squares - intersection);
+      });
     case 'dice':
       return mean(
         (a, b) => 1 - (2 * sum(a, b, (i) => yv(i) * pv(i))) / sum(a, b, (i) => yv(i) + pv(i)),
@@ -233,15 +244,15 @@ describe('edge cases', () => {
     }
   }
 
-  it('empty truth and empty prediction: IoU, Dice and Tversky losses are 0', () => {
-    for (const fn of [softIou, dice, tversky]) {
+  it('empty truth and empty prediction: IoU, Jaccard, Dice and Tversky losses are 0', () => {
+    for (const fn of [softIou, jaccardDistance, dice, tversky]) {
       expect(valueOf(fn(filled(0), filled(-200)))).toBeCloseTo(0, 6);
       expect(valueOf(fn(filled(0), filled(-200), { perImage: true }))).toBeCloseTo(0, 6);
     }
   });
 
   it('empty truth with predicted foreground: ratio losses are 1', () => {
-    for (const fn of [softIou, dice, tversky]) {
+    for (const fn of [softIou, jaccardDistance, dice, tversky]) {
       expect(valueOf(fn(filled(0), filled(3)))).toBeCloseTo(1, 5);
     }
   });

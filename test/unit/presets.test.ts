@@ -2,13 +2,8 @@
 // every preset is a valid config, and a config is recognised as its preset until edited.
 import { describe, expect, it } from 'vitest';
 import { trainConfigSchema } from '../../src/shared/api/runs';
-import {
-  getPreset,
-  matchPreset,
-  PRESETS,
-  suggestInput,
-  typicalSide,
-} from '../../src/renderer/lib/presets';
+import { suggestInput, typicalSide } from '../../src/renderer/lib/presets';
+import { getPreset, matchPreset, PRESETS } from '../../src/shared/presets';
 
 describe('training presets', () => {
   it('makes Standard the schema defaults', () => {

@@ -1,4 +1,4 @@
-import type { compareCalls } from '../../shared/api/compare';
+import type { compareCalls } from '#shared/api/compare';
 import type * as Compute from '../compare/compute';
 import { comparisonCsv } from '../compare/csv';
 import type * as Report from '../compare/report';

@@ -1,4 +1,4 @@
-import type { datasetCalls } from '../../shared/api/datasets';
+import type { datasetCalls } from '#shared/api/datasets';
 import { removeFiles, thumbPath } from '../files';
 import { exportMasks } from '../images/export';
 import { importFolder } from '../images/importer';

@@ -1,11 +1,11 @@
 // Experiments from the app: the engine plans the grid and queues every unfinished cell
 // on its run manager, which trains them one after another like any other run.
-import type { experimentCalls } from '../../shared/api/experiments';
+import type { experimentCalls } from '#shared/api/experiments';
 import { planExperiment } from '../experiment/plan';
 import { createCellRun, describeExperiment } from '../experiment/cells';
 import { listExperimentRecords } from '../store/experiments';
 import type * as Summary from '../experiment/summary';
-import { RESUMABLE } from '../../shared/ids';
+import { RESUMABLE } from '#shared/ids';
 import { getRun, markDeadRunsInterrupted, transitionRun } from '../store/runs';
 import { runManager } from '../training/run-manager';
 import type { Handlers } from './index';

@@ -3,8 +3,8 @@
 import { readdir, realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
-import type { folderCalls } from '../../shared/api/folders';
-import { ApiError } from '../../shared/errors';
+import type { folderCalls } from '#shared/api/folders';
+import { ApiError } from '#shared/errors';
 import { IMAGE_EXTENSIONS } from '../images/decode';
 import type { Handlers } from './index';
 

@@ -1,7 +1,7 @@
 // Binds the contract to handlers. Transports (Electron IPC relay, the loopback bridge)
 // call dispatch and nothing else, so validation happens once, here.
-import { ApiError } from '../../shared/errors';
-import { calls, isMethod, type Method, type Output, type ParsedInput } from '../../shared/api';
+import { ApiError } from '#shared/errors';
+import { calls, isMethod, type Method, type Output, type ParsedInput } from '#shared/api';
 import type { AppContext } from '../context';
 import { compareHandlers } from './compare';
 import { datasetHandlers } from './datasets';

@@ -1,4 +1,4 @@
-import type { predictCalls } from '../../shared/api/predict';
+import type { predictCalls } from '#shared/api/predict';
 import { getDataset } from '../store/datasets';
 import { getRun } from '../store/runs';
 import { imagesToLabel } from '../store/images';

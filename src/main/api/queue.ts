@@ -1,4 +1,4 @@
-import type { queueCalls } from '../../shared/api/queue';
+import type { queueCalls } from '#shared/api/queue';
 import { runManager } from '../training/run-manager';
 import type { Handlers } from './index';
 

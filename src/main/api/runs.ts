@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { runCalls } from '../../shared/api/runs';
-import type { Run } from '../../shared/domain';
-import { ApiError } from '../../shared/errors';
-import { RESUMABLE } from '../../shared/ids';
+import type { runCalls } from '#shared/api/runs';
+import type { Run } from '#shared/domain';
+import { ApiError } from '#shared/errors';
+import { RESUMABLE } from '#shared/ids';
 import type { AppContext } from '../context';
 import { ensurePrediction } from '../predict/on-demand';
 import {

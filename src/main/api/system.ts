@@ -1,5 +1,5 @@
 import pkg from '../../../package.json';
-import type { systemCalls } from '../../shared/api/system';
+import type { systemCalls } from '#shared/api/system';
 import { availableBackends } from '../training/backend';
 import { gpuAdapterOf, probeDawn } from '../training/webgpu/dawn';
 import type { Handlers } from './index';

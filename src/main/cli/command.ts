@@ -1,5 +1,5 @@
 // What a `jaccard` subcommand declares, and what the dispatcher hands it.
-import { ApiError } from '../../shared/errors';
+import { ApiError } from '#shared/errors';
 import { createContext, type AppContext } from '../context';
 import { fsReason } from '../files';
 import { ensureDataDir } from '../paths';

@@ -1,9 +1,11 @@
 // The one table of command-line flags that set a training config field, for `jaccard
 // train` (every flag) and `jaccard experiment` (the protocol's). The defaults are the
 // schema's (shared/api/runs.ts), read from it for the help text, never written here.
-import { LOSS_DEFAULTS, trainConfigSchema } from '../../shared/api/runs';
-import type { TrainConfig } from '../../shared/domain';
-import { BACKEND_IDS, LOSS_IDS, MODEL_IDS } from '../../shared/ids';
+// `--preset` sets a preset's fields (shared/presets.ts) first; the other flags override.
+import { LOSS_DEFAULTS, trainConfigSchema } from '#shared/api/runs';
+import type { TrainConfig } from '#shared/domain';
+import { BACKEND_IDS, LOSS_IDS, MODEL_IDS } from '#shared/ids';
+import { getPreset, PRESET_IDS, type PresetId } from '#shared/presets';
 import { UsageError, type CommandArgs, type OptionSpec } from './command';
 
 /** Every field with its default filled in: what a run gets for a flag not given. */
@@ -12,8 +14,15 @@ export const CONFIG_DEFAULTS: TrainConfig = trainConfigSchema.parse({ datasetId:
 type LossOptionField = keyof NonNullable<TrainConfig['lossOptions']>;
 
 interface ConfigFlag {
-  /** The field it sets: a config field, one of the loss options, or a part of the input mode. */
-  field: keyof TrainConfig | { lossOption: LossOptionField } | { input: 'mode' | 'scale' };
+  /**
+   * The field it sets: a config field, one of the loss options, a part of the input mode,
+   * or every field of a preset.
+   */
+  field:
+    | keyof TrainConfig
+    | { lossOption: LossOptionField }
+    | { input: 'mode' | 'scale' }
+    | { preset: true };
   /** A number, a word, or a switch that sets the field to `value`. */
   kind: 'number' | 'text' | { switch: boolean };
   description: string;
@@ -38,10 +47,19 @@ const lossOption = (lossOption: LossOptionField, description: string): ConfigFla
 });
 
 export const CONFIG_FLAGS = {
+  preset: {
+    field: { preset: true },
+    kind: 'text',
+    description: `${PRESET_IDS.join(' | ')}: start from the Train view's preset, other flags override`,
+    otherwise: 'none',
+  },
   loss: { field: 'loss', kind: 'text', description: LOSS_IDS.join(' | ') },
   model: { field: 'model', kind: 'text', description: MODEL_IDS.join(' | ') },
   size: number('size', 'square input side in pixels, a multiple of 16'),
-  epochs: number('epochs', 'passes over the training images'),
+  epochs: number(
+    'epochs',
+    'passes over the training images at most (the cap; patience may stop sooner)',
+  ),
   batch: number('batchSize', 'images per step'),
   lr: number('learningRate', 'Adam learning rate'),
   seed: number('seed', 'seed for split, initial weights, shuffling, augmentation'),
@@ -77,7 +95,7 @@ export const CONFIG_FLAGS = {
   },
   'per-image': lossOption(
     'perImage',
-    'IoU, Dice, Tversky and Lovász losses per image, averaged (not over the batch)',
+    'IoU, Jaccard, Dice, Tversky and Lovász losses per image, averaged (not over the batch)',
   ),
   'tversky-alpha': lossOption('tverskyAlpha', 'Tversky loss: weight of false positives'),
   'tversky-beta': lossOption('tverskyBeta', 'Tversky loss: weight of false negatives'),
@@ -115,7 +133,12 @@ export function configFromFlags(
   values: CommandArgs['values'],
   flags: readonly ConfigFlagName[],
 ): Record<string, unknown> {
-  const config: Record<string, unknown> = {};
+  const preset = flags.includes('preset') ? values.preset : undefined;
+  if (preset !== undefined && !(PRESET_IDS as readonly unknown[]).includes(preset))
+    throw new UsageError(`--preset: "${String(preset)}" is not one of ${PRESET_IDS.join(', ')}.`);
+  // The preset first, so every flag given after it overrides its field.
+  const config: Record<string, unknown> =
+    preset === undefined ? {} : { ...getPreset(preset as PresetId).fields };
   const lossOptions: Record<string, unknown> = {};
   const input: Record<string, unknown> = {};
   for (const flag of flags) {
@@ -130,7 +153,7 @@ export function configFromFlags(
           : value;
     if (typeof spec.field === 'string') config[spec.field] = parsed;
     else if ('lossOption' in spec.field) lossOptions[spec.field.lossOption] = parsed;
-    else input[spec.field.input] = parsed;
+    else if ('input' in spec.field) input[spec.field.input] = parsed;
   }
   if (Object.keys(lossOptions).length) config.lossOptions = lossOptions;
   if (input.scale !== undefined && input.mode !== 'patches') {
@@ -149,6 +172,7 @@ export function flagOf(path: readonly PropertyKey[]): string {
     if ('lossOption' in spec.field) {
       return field === 'lossOptions' && spec.field.lossOption === option;
     }
+    if (!('input' in spec.field)) return false;
     return field === 'input' && (option === 'scale' ? 'scale' : 'mode') === spec.field.input;
   });
   return found ?? field ?? '';

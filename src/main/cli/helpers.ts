@@ -1,7 +1,7 @@
 // What the CLI's commands share: names made safe to print, tables, durations, a dataset
 // named by name or id, and the exit that threaded wasm would otherwise hold up. Commands
 // import these from here, never from a sibling command.
-import { ApiError } from '../../shared/errors';
+import { ApiError } from '#shared/errors';
 import type { AppContext } from '../context';
 import { findDatasetId, getDataset } from '../store/datasets';
 

@@ -4,7 +4,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { toWireError } from '../../shared/errors';
+import { toWireError } from '#shared/errors';
 import { DATABASE_FILE, defaultDataDir } from '../paths';
 import { UsageError, type Command, type CommandArgs, type OptionSpec } from './command';
 

@@ -10,10 +10,10 @@ import type {
   Disagreement,
   MeanSd,
   MetricName,
-} from '../../shared/api/compare';
-import { METRIC_NAMES } from '../../shared/api/compare';
-import type { ImageMetrics, Run, SegmentationMetrics, TrainConfig } from '../../shared/domain';
-import { ApiError } from '../../shared/errors';
+} from '#shared/api/compare';
+import { METRIC_NAMES } from '#shared/api/compare';
+import type { ImageMetrics, Run, SegmentationMetrics, TrainConfig } from '#shared/domain';
+import { ApiError } from '#shared/errors';
 import type { DataContext } from '../context';
 import { listStoredImages } from '../store/images';
 import { getRun, listEpochs, listRunImages } from '../store/runs';

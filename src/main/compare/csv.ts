@@ -1,7 +1,7 @@
 // The comparison's metrics table as CSV, tidy: one row per run and one per arm (mean and
 // sd over its seeds), so a spreadsheet or R can take either level without reshaping.
-import type { ComparisonResult } from '../../shared/api/compare';
-import { METRIC_NAMES } from '../../shared/api/compare';
+import type { ComparisonResult } from '#shared/api/compare';
+import { METRIC_NAMES } from '#shared/api/compare';
 
 type Cell = string | number | null;
 

@@ -3,9 +3,9 @@
 // true positives green, false positives red, false negatives blue. Embedded as data URLs
 // so the report stays one file.
 import sharp from 'sharp';
-import type { ComparisonResult } from '../../shared/api/compare';
-import { errorColour } from '../../shared/error-colours';
-import { foregroundTable } from '../../shared/metrics';
+import type { ComparisonResult } from '#shared/api/compare';
+import { errorColour } from '#shared/error-colours';
+import { foregroundTable } from '#shared/metrics';
 import { absolutePath } from '../files';
 import type { Db } from '../store/database';
 import { getStoredImage } from '../store/images';

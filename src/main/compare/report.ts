@@ -1,8 +1,8 @@
 // A comparison as one self-contained HTML file: styles inline, figures as inline SVG,
 // nothing fetched, so it opens offline and can be mailed or archived as it is. The
 // experiment report composes the same pieces (page, figure, comparisonSections).
-import type { ArmComparison, ComparisonResult, PairedSample } from '../../shared/api/compare';
-import { METRIC_LABELS, METRIC_NAMES } from '../../shared/api/compare';
+import type { ArmComparison, ComparisonResult, PairedSample } from '#shared/api/compare';
+import { METRIC_LABELS, METRIC_NAMES } from '#shared/api/compare';
 import {
   curvePoints,
   formatDifference,
@@ -15,8 +15,8 @@ import {
   metricBars,
   metricBarsSpec,
   type ChartSpec,
-} from '../../shared/charts';
-import { ERROR_COLOURS } from '../../shared/error-colours';
+} from '#shared/charts';
+import { ERROR_COLOURS } from '#shared/error-colours';
 import type { Db } from '../store/database';
 import { disagreementOverlays, type OverlayImage } from './overlays';
 import { renderSvg } from './svg';

@@ -3,7 +3,7 @@
 // no answer (too few pairs, no differences at all) into a stated reason instead of NaN.
 import ttest from '@stdlib/stats-ttest';
 import wilcoxon from '@stdlib/stats-wilcoxon';
-import type { MeanSd, PairedSample, TestOutcome } from '../../shared/api/compare';
+import type { MeanSd, PairedSample, TestOutcome } from '#shared/api/compare';
 
 /**
  * Below 6 pairs that differ, the smallest two-sided exact p of the signed-rank test is

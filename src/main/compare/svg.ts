@@ -4,7 +4,7 @@
 import { View, parse } from 'vega';
 import { expressionInterpreter } from 'vega-interpreter';
 import { compile } from 'vega-lite';
-import type { ChartSpec } from '../../shared/charts';
+import type { ChartSpec } from '#shared/charts';
 
 export async function renderSvg(spec: ChartSpec): Promise<string> {
   const runtime = parse(compile(spec).spec, undefined, { ast: true });

@@ -2,9 +2,9 @@
 // see docs/architecture.md for why not Electron's own runtime) and relays calls to it.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import type { EventName } from '../../shared/api';
+import type { EventName } from '#shared/api';
 import type { EngineMessage, EngineRequest } from '../engine/ipc';
-import type { Reply } from '../../shared/api/transport';
+import type { Reply } from '#shared/api/transport';
 
 export interface EngineProcess {
   /** The engine's loopback bridge, which serves the window's pages and media. */

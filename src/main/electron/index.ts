@@ -2,10 +2,10 @@
 // single-instance lock and native dialogs; every API call goes to the engine process.
 import { app, BrowserWindow, dialog, ipcMain, session } from 'electron';
 import { fileURLToPath } from 'node:url';
-import { systemCalls } from '../../shared/api/system';
-import type { Reply } from '../../shared/api/transport';
+import { systemCalls } from '#shared/api/system';
+import type { Reply } from '#shared/api/transport';
 import { defaultDataDir } from '../paths';
-import { CALL_CHANNEL, EVENT_CHANNEL } from '../../shared/api/transport';
+import { CALL_CHANNEL, EVENT_CHANNEL } from '#shared/api/transport';
 import { spawnEngine, type EngineProcess } from './engine-process';
 import { installMenu } from './menu';
 import { createWindow, secureSession } from './window';

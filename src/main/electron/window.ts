@@ -3,7 +3,7 @@
 // token added to the window's media requests here so the renderer never holds it.
 import { BrowserWindow, shell, type Session } from 'electron';
 import { contentSecurityPolicy } from '../engine/csp';
-import { BRIDGE_ARG } from '../../shared/api/transport';
+import { BRIDGE_ARG } from '#shared/api/transport';
 
 export interface WindowOptions {
   preload: string;

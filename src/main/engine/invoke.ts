@@ -1,7 +1,7 @@
 // The one place a transport turns a call into a reply; IPC and HTTP both use it, so
 // errors look the same everywhere and faults are logged once, with their stack.
-import type { Reply } from '../../shared/api/transport';
-import { toWireError, ApiError } from '../../shared/errors';
+import type { Reply } from '#shared/api/transport';
+import { toWireError, ApiError } from '#shared/errors';
 import { dispatch } from '../api';
 import type { AppContext } from '../context';
 

@@ -1,9 +1,9 @@
 // The engine's side of the channel Electron forks it with. Electron main sends calls and
 // receives replies and pushed events; serialization is 'advanced' (structured clone), so
 // Uint8Array mask PNGs cross as they are.
-import type { EventName } from '../../shared/api';
+import type { EventName } from '#shared/api';
 import type { Engine } from './index';
-import type { Reply } from '../../shared/api/transport';
+import type { Reply } from '#shared/api/transport';
 import { invoke } from './invoke';
 
 export interface EngineRequest {

@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiError } from '../../shared/errors';
+import { ApiError } from '#shared/errors';
 
 const LOCK_FILE = 'engine.lock';
 const PID_FILE = 'engine.pid';

@@ -1,7 +1,7 @@
 // An experiment's cells (dataset x model x loss x seed) and their runs: read back from the
 // runs that carry the experiment's group id, counted, and created one run per cell.
-import type { CellCounts, Experiment, ExperimentCell } from '../../shared/api/experiments';
-import type { Run } from '../../shared/domain';
+import type { CellCounts, Experiment, ExperimentCell } from '#shared/api/experiments';
+import type { Run } from '#shared/domain';
 import { writeTransaction, type Db } from '../store/database';
 import { experimentRunIds, type ExperimentRecord } from '../store/experiments';
 import { createRun, getRun } from '../store/runs';

@@ -1,10 +1,10 @@
 // The grid of an experiment: which cells (dataset x model x loss x seed) it has, what
 // each cell's training config is, and how a stored run is recognised as a cell's.
-import type { ExperimentCell, ExperimentGrid, Protocol } from '../../shared/api/experiments';
-import { protocolSchema } from '../../shared/api/experiments';
-import { trainConfigSchema } from '../../shared/api/runs';
-import type { Run, TrainConfig } from '../../shared/domain';
-import type { LossId, ModelId } from '../../shared/ids';
+import type { ExperimentCell, ExperimentGrid, Protocol } from '#shared/api/experiments';
+import { protocolSchema } from '#shared/api/experiments';
+import { trainConfigSchema } from '#shared/api/runs';
+import type { Run, TrainConfig } from '#shared/domain';
+import type { LossId, ModelId } from '#shared/ids';
 
 export type Cell = Omit<ExperimentCell, 'run'>;
 

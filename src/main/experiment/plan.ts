@@ -1,18 +1,20 @@
 // From a request (CLI flags or the app's form) to a stored experiment and its cells:
-// datasets resolved by name, sparsity tasks derived and imported, the protocol made
-// canonical so the same settings always find the same experiment.
+// datasets resolved by name, the sparsity axis checked to share its images, sweep tasks
+// derived and imported, the protocol made canonical so the same settings always find
+// the same experiment.
 import {
   experimentRequestSchema,
   type ExperimentCell,
   type ExperimentRequest,
   type GridDataset,
-} from '../../shared/api/experiments';
-import { ApiError } from '../../shared/errors';
+} from '#shared/api/experiments';
+import { ApiError } from '#shared/errors';
 import type { AppContext, DataContext } from '../context';
 import { findDatasetId, getDataset } from '../store/datasets';
 import { canonicalProtocol, seedList } from './grid';
 import { deriveSparsityTasks } from './sparsity';
 import { saveExperiment, type ExperimentRecord } from '../store/experiments';
+import { listStoredImages } from '../store/images';
 import { experimentCells } from './cells';
 
 export interface Plan {
@@ -23,14 +25,19 @@ export interface Plan {
 export async function planExperiment(ctx: DataContext, input: ExperimentRequest): Promise<Plan> {
   const request = experimentRequestSchema.parse(input);
   const datasets: GridDataset[] = request.datasets.map((name) => resolveDataset(ctx, name));
+  const add = (more: readonly GridDataset[]) => {
+    for (const d of more) if (!datasets.some((held) => held.id === d.id)) datasets.push(d);
+  };
+  const axis = request.sparsityDatasets?.map((name) => resolveDataset(ctx, name)) ?? null;
+  if (axis) {
+    checkSharedImages(ctx, axis);
+    add(axis);
+  }
   const sweep = request.sparsitySweep ?? null;
   if (sweep) {
     // The source is the sweep's own reference point, so it is always in the grid.
     const source = resolveDataset(ctx, sweep.dataset);
-    const derived = await deriveSparsityTasks(ctx, source.name, sweep.levels);
-    for (const d of [source, ...derived]) {
-      if (!datasets.some((held) => held.id === d.id)) datasets.push(d);
-    }
+    add([source, ...(await deriveSparsityTasks(ctx, source.name, sweep.levels))]);
   }
   const record = saveExperiment(ctx.db, {
     name: request.name,
@@ -40,10 +47,40 @@ export async function planExperiment(ctx: DataContext, input: ExperimentRequest)
       models: request.models,
       losses: request.losses,
       seeds: seedList(request.seeds),
+      sparsityAxis: axis && axis.map((d) => d.name),
       sparsitySweep: sweep && { dataset: sweep.dataset, levels: sweep.levels },
     },
   });
   return { record, cells: experimentCells(ctx.db, record) };
+}
+
+/**
+ * The axis holds the pixels fixed and varies only the target, so its datasets must label
+ * the same images in the same splits; the first dataset is the reference.
+ */
+function checkSharedImages(ctx: Pick<AppContext, 'db'>, axis: readonly GridDataset[]): void {
+  const imagesOf = (d: GridDataset) =>
+    new Set(
+      listStoredImages(ctx.db, d.id)
+        // What trains and tests: annotated masks, not pre-labels or excluded images.
+        .filter((i) => i.mask && i.mask.source !== 'prediction' && !i.excluded)
+        .map((i) => `${i.split}/${i.sha256}`),
+    );
+  const [first, ...rest] = axis;
+  const reference = imagesOf(first!);
+  for (const d of rest) {
+    const held = imagesOf(d);
+    const missing = [...reference].filter((k) => !held.has(k)).length;
+    const extra = [...held].filter((k) => !reference.has(k)).length;
+    if (missing || extra) {
+      throw new ApiError(
+        'invalid',
+        `The sparsity axis needs datasets that label the same images: "${d.name}" differs ` +
+          `from "${first!.name}" (${missing} of its masked images missing, ${extra} others, ` +
+          'compared by content and split).',
+      );
+    }
+  }
 }
 
 function resolveDataset(ctx: Pick<AppContext, 'db'>, name: string): GridDataset {

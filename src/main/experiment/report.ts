@@ -1,29 +1,45 @@
 // The experiment as one self-contained HTML page, built from the Compare report's parts:
 // a summary table (test IoU per loss, IoU loss vs BCE across seeds and images), the
-// sparsity figure (gain against foreground fraction), then each dataset x model in full
-// (tests, disagreements, learning curves, per-image table).
+// sparsity figures (gain against foreground fraction: the real targets of the axis, then
+// the eroded sweep as a secondary check), then each dataset x model in full (tests,
+// disagreements, learning curves, per-image table).
 import os from 'node:os';
-import type { TestOutcome } from '../../shared/api/compare';
-import type { ExperimentCell, GroupSummary } from '../../shared/api/experiments';
+import type { PairedSample, TestOutcome } from '#shared/api/compare';
+import type { ExperimentCell, GroupSummary } from '#shared/api/experiments';
 import {
   formatDifference,
   formatInterval,
   formatMeanSd,
-  formatP,
+  formatOutcomeP,
   sparsitySpec,
   type SparsityPoint,
-} from '../../shared/charts';
-import { MODEL_LABELS } from '../../shared/ids';
+} from '#shared/charts';
+import { MODEL_LABELS } from '#shared/ids';
+import { describeInput, inputOf } from '#shared/input';
 import { comparisonSections, escapeHtml, figure, reportPage } from '../compare/report';
 import { renderSvg } from '../compare/svg';
 import type { DataContext } from '../context';
 import type { ExperimentRecord } from '../store/experiments';
-import { summarizeGroups, type Group } from './summary';
+import { listEpochs } from '../store/runs';
+import { budgetNote, budgetSummary } from './budget';
+import { familyOf, summarizeGroups, type Group } from './summary';
 
 export interface ExperimentReport {
   html: string;
-  /** The sparsity figure alone, for documents that embed it; null without points. */
+  /**
+   * The sparsity figure alone, for documents that embed it: the real axis when the grid
+   * has one, else every dataset; null without points.
+   */
   sparsitySvg: string | null;
+  /** The eroded sweep's figure when the grid has a real axis too; else null. */
+  sweepSvg: string | null;
+}
+
+/** A sparsity figure: which groups it plots, how it is titled and captioned. */
+interface SparsityPanel {
+  title: string | null;
+  groups: Group[];
+  note: string;
 }
 
 const SPARSITY_CAPTION =
@@ -55,25 +71,38 @@ export async function experimentReport(
   cells: readonly ExperimentCell[],
 ): Promise<ExperimentReport> {
   const groups = await summarizeGroups(ctx, record, cells);
-  const points = sparsityPoints(groups.map((g) => g.summary));
-  const spec = points.length ? sparsitySpec(points, { a: 'IoU loss', b: 'BCE' }) : null;
+  const panels = sparsityPanels(record, groups);
+  const specs = panels.map((panel) => {
+    const points = sparsityPoints(panel.groups.map((g) => g.summary));
+    return points.length ? sparsitySpec(points, { a: 'IoU loss', b: 'BCE' }) : null;
+  });
   const title = `Experiment ${record.id}: ${record.name}`;
   const parts = [
     `<h1>${escapeHtml(title)}</h1>`,
     `<p class="meta">${meta(record, cells)}</p>`,
     missingNote(cells),
+    `<p>${escapeHtml(budgetNote(budgetSummary(record.protocol, cells, (id) => listEpochs(ctx.db, id))))}</p>`,
+    `<p>${escapeHtml(familyNote(groups))}</p>`,
     '<h2>Summary</h2>',
     '<p class="muted">Test IoU per loss: pooled over the test images at threshold 0.5, mean ± sd ' +
       'over seeds (n finished runs). Gain = IoU loss − BCE, paired by seed (pooled test IoU, with ' +
       'its 95% t-interval) and by test image (per-image IoU, each loss averaged over its seeds); ' +
-      'two-sided paired t-tests and Wilcoxon signed-rank test. Every pair of losses is tested in ' +
-      'the sections below.</p>',
+      'two-sided paired t-tests and Wilcoxon signed-rank test, each p raw and Holm-adjusted. ' +
+      'The verdict reads the Holm-adjusted t-test across seeds at 0.05. Every pair of losses is ' +
+      'tested in the sections below.</p>',
     summaryTable(record, groups),
     '<h2>Does the gain grow when the foreground is sparse?</h2>',
-    spec
-      ? await figure(spec, SPARSITY_CAPTION)
-      : '<p class="muted">No dataset has finished IoU-loss and BCE runs yet.</p>',
   ];
+  for (const [i, panel] of panels.entries()) {
+    const spec = specs[i];
+    if (panel.title) parts.push(`<h3>${escapeHtml(panel.title)}</h3>`);
+    parts.push(
+      spec
+        ? await figure(spec, [SPARSITY_CAPTION, panel.note].filter(Boolean).join(' '))
+        : '<p class="muted">No dataset here has finished IoU-loss and BCE runs yet.</p>',
+    );
+    if (panel.title && panel.groups.length) parts.push(summaryTable(record, panel.groups));
+  }
   for (const group of groups) {
     const { datasetName, model } = group.summary;
     parts.push(`<h2>${escapeHtml(`${datasetName} · ${MODEL_LABELS[model]}`)}</h2>`);
@@ -83,10 +112,44 @@ export async function experimentReport(
         : '<p class="muted">Fewer than two finished runs: nothing to compare yet.</p>',
     );
   }
+  const [main, sweep] = specs;
   return {
     html: reportPage(title, parts.join('\n')),
-    sparsitySvg: spec ? await renderSvg(spec) : null,
+    sparsitySvg: main ? await renderSvg(main) : null,
+    sweepSvg: panels.length > 1 && sweep ? await renderSvg(sweep) : null,
   };
+}
+
+/**
+ * The real axis (its targets in order of foreground, densest first) and, beside it, the
+ * eroded sweep (its source and derived tasks) as the secondary check; with neither, one
+ * figure of every dataset.
+ */
+function sparsityPanels(record: ExperimentRecord, groups: readonly Group[]): SparsityPanel[] {
+  const { sparsityAxis: axis, sparsitySweep: sweep } = record.grid;
+  const of = (names: readonly string[]) =>
+    groups
+      .filter((g) => names.includes(g.summary.datasetName))
+      .sort((a, b) => (b.summary.foreground ?? 0) - (a.summary.foreground ?? 0));
+  const panels: SparsityPanel[] = [];
+  if (axis) {
+    panels.push({
+      title: `Real targets on the same images: ${axis.join(', ')}`,
+      groups: of(axis),
+      note: 'Every point is a different target labelled on the same images, so only the target changes between points.',
+    });
+  }
+  if (sweep) {
+    const derived = record.grid.datasets
+      .filter((d) => d.derivedFrom?.dataset === sweep.dataset)
+      .map((d) => d.name);
+    panels.push({
+      title: `${axis ? 'Secondary check: ' : ''}the masks of ${sweep.dataset} eroded or dilated`,
+      groups: of([sweep.dataset, ...derived]),
+      note: 'The derived tasks shrink or grow one blob per image, so shape changes with sparsity.',
+    });
+  }
+  return panels.length ? panels : [{ title: null, groups: [...groups], note: '' }];
 }
 
 function meta(record: ExperimentRecord, cells: readonly ExperimentCell[]): string {
@@ -97,8 +160,8 @@ function meta(record: ExperimentRecord, cells: readonly ExperimentCell[]): strin
   const g = record.grid;
   return escapeHtml(
     `${g.datasets.length} datasets × ${g.models.length} models × ${g.losses.length} losses × ` +
-      `${g.seeds.length} seeds = ${cells.length} runs. Protocol: ${p.size}px, ${p.epochs} epochs ` +
-      `(patience ${p.patience}), batch ${p.batchSize}, Adam lr ${p.learningRate}, ` +
+      `${g.seeds.length} seeds = ${cells.length} runs. Protocol: ${describeInput(inputOf(p), p.size)}, ` +
+      `at most ${p.epochs} epochs (patience ${p.patience}), batch ${p.batchSize}, Adam lr ${p.learningRate}, ` +
       `${p.baseFilters} base filters, depth ${p.depth}, augmentation ${p.augment ? 'on' : 'off'}, ` +
       `validation ${p.validationFraction}. Backend: ${backends.join(', ') || '–'}. ` +
       `Training time, summed over runs: ${(trainSeconds / 60).toFixed(1)} min. ` +
@@ -114,11 +177,32 @@ function missingNote(cells: readonly ExperimentCell[]): string {
   return `<div class="notes"><p>${missing.length} of ${cells.length} runs are not finished and are left out: ${escapeHtml(list)}.</p></div>`;
 }
 
-function pCell(outcome: TestOutcome | undefined): string {
-  if (!outcome) return '–';
-  return outcome.testable
-    ? escapeHtml(formatP(outcome.pValue))
-    : `<span class="untestable" title="${escapeHtml(outcome.reason)}">n/a</span>`;
+/** How many tests the report ran, and that their p-values are adjusted together. */
+export function familyNote(groups: readonly Group[]): string {
+  const family = familyOf(groups);
+  const tested = family.filter((o) => o.testable).length;
+  const untestable = family.length - tested;
+  return (
+    `This report ran ${tested} paired test${tested === 1 ? '' : 's'}` +
+    (untestable ? ` (${untestable} more had too few pairs or no differences to test)` : '') +
+    '. Each p-value is shown raw and Holm-adjusted over all of them (family-wise error ' +
+    'rate, valid under any dependence); claims of a difference use the adjusted ones.'
+  );
+}
+
+function pCell(outcome: TestOutcome | undefined, adjusted = false): string {
+  const text = escapeHtml(formatOutcomeP(outcome, adjusted));
+  return outcome && !outcome.testable
+    ? `<span class="untestable" title="${escapeHtml(outcome.reason)}">${text}</span>`
+    : text;
+}
+
+/** What the seed-level test lets the summary claim, at 0.05 after Holm. */
+export function verdict(seeds: PairedSample | undefined): string {
+  const t = seeds?.tTest;
+  if (!t?.testable || !t.holm || seeds?.meanDifference == null) return 'not tested';
+  if (t.holm.pValue >= 0.05) return 'no difference shown';
+  return seeds.meanDifference > 0 ? 'IoU loss better' : 'BCE better';
 }
 
 function summaryTable(record: ExperimentRecord, groups: readonly Group[]): string {
@@ -128,10 +212,14 @@ function summaryTable(record: ExperimentRecord, groups: readonly Group[]): strin
     'Model',
     ...record.grid.losses,
     'Gain by seed (95% CI)',
-    't-test',
+    't-test p',
+    'Holm',
+    'Verdict',
     'Gain by image',
-    't-test',
-    'Wilcoxon',
+    't-test p',
+    'Holm',
+    'Wilcoxon p',
+    'Holm',
   ];
   const rows = groups.map(({ summary: s }) => {
     const seeds = s.iouVsBce?.acrossSeeds;
@@ -144,9 +232,13 @@ function summaryTable(record: ExperimentRecord, groups: readonly Group[]): strin
       formatDifference(seeds?.meanDifference ?? null) +
         (seeds?.ci95 ? ` ${formatInterval(seeds.ci95)}` : ''),
       pCell(seeds?.tTest),
+      pCell(seeds?.tTest, true),
+      escapeHtml(verdict(seeds)),
       formatDifference(images?.meanDifference ?? null),
       pCell(images?.tTest),
+      pCell(images?.tTest, true),
       pCell(images?.wilcoxon),
+      pCell(images?.wilcoxon, true),
     ];
   });
   const th = head.map((h) => `<th>${escapeHtml(h)}</th>`).join('');

@@ -8,9 +8,9 @@
 // A run is created only when its cell starts, so an engine opened meanwhile never sees
 // queued experiment runs to pick up itself.
 import { availableParallelism } from 'node:os';
-import type { ExperimentCell } from '../../shared/api/experiments';
-import type { Run } from '../../shared/domain';
-import { STARTABLE, type RunStatus } from '../../shared/ids';
+import type { ExperimentCell } from '#shared/api/experiments';
+import type { Run } from '#shared/domain';
+import { STARTABLE, type RunStatus } from '#shared/ids';
 import type { DataContext } from '../context';
 import { getRun, interruptRun, markDeadRunsInterrupted } from '../store/runs';
 import { launchTrainer, trainerEnd, type TrainerProcess } from '../training/trainer-process';

@@ -8,8 +8,8 @@
 // Erosion treats the outside of the image as background, so objects cut by the border
 // shrink from it too. Radii are in pixels of the stored (original) images.
 import { readFile } from 'node:fs/promises';
-import type { GridDataset } from '../../shared/api/experiments';
-import { ApiError } from '../../shared/errors';
+import type { GridDataset } from '#shared/api/experiments';
+import { ApiError } from '#shared/errors';
 import type { AppContext, DataContext } from '../context';
 import { absolutePath, storeContent, withStoreErrors } from '../files';
 import { decodeMask, encodeMask, foregroundFraction } from '../images/mask';

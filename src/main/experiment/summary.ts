@@ -1,12 +1,14 @@
 // What an experiment found, per dataset x model: pooled test IoU per loss over seeds,
 // and the paper's question, IoU loss against BCE, as paired tests across seeds and test
-// images (the Compare view's statistics, compare/compute.ts).
-import type { ComparisonResult } from '../../shared/api/compare';
-import type { ExperimentCell, ExperimentDetail, GroupSummary } from '../../shared/api/experiments';
-import type { Run } from '../../shared/domain';
-import type { LossId } from '../../shared/ids';
+// images (the Compare view's statistics, compare/compute.ts). Every test of every group
+// is one family, Holm-adjusted together (compare/holm.ts).
+import type { ComparisonResult, TestOutcome } from '#shared/api/compare';
+import type { ExperimentCell, ExperimentDetail, GroupSummary } from '#shared/api/experiments';
+import type { Run } from '#shared/domain';
+import type { LossId } from '#shared/ids';
 import type { DataContext } from '../context';
 import { computeComparison } from '../compare/compute';
+import { adjustFamily } from '../compare/holm';
 import { mean, meanSd } from '../compare/stats';
 import { listStoredImages } from '../store/images';
 import { getExperimentRecord, type ExperimentRecord } from '../store/experiments';
@@ -24,6 +26,19 @@ function lossOrder(losses: readonly LossId[]): LossId[] {
   return [...first.filter((l) => losses.includes(l)), ...losses.filter((l) => !first.includes(l))];
 }
 
+/** Every test the groups' comparisons ran (or found untestable), in report order. */
+export function familyOf(groups: readonly Group[]): TestOutcome[] {
+  return groups.flatMap(({ comparison }) =>
+    (comparison?.tests ?? []).flatMap(({ acrossImages, acrossSeeds }) => [
+      acrossImages.tTest,
+      acrossImages.wilcoxon,
+      acrossSeeds.tTest,
+      acrossSeeds.wilcoxon,
+    ]),
+  );
+}
+
+/** The groups, their tests Holm-adjusted as one family (the summary shares the objects). */
 export async function summarizeGroups(
   ctx: DataContext,
   record: ExperimentRecord,
@@ -64,6 +79,7 @@ export async function summarizeGroups(
       });
     }
   }
+  adjustFamily(familyOf(groups));
   return groups;
 }
 

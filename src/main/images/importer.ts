@@ -5,9 +5,9 @@
 import { stat } from 'node:fs/promises';
 import { availableParallelism, totalmem } from 'node:os';
 import { basename, resolve } from 'node:path';
-import type { ImportProblem, ImportReport } from '../../shared/domain';
-import { ApiError } from '../../shared/errors';
-import type { Split } from '../../shared/ids';
+import type { ImportProblem, ImportReport } from '#shared/domain';
+import { ApiError } from '#shared/errors';
+import type { Split } from '#shared/ids';
 import type { AppContext } from '../context';
 import {
   fsReason,

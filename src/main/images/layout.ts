@@ -8,8 +8,8 @@
 // or never ends (a link to /dev/zero). Folders that are not part of a layout are reported.
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join, relative } from 'node:path';
-import type { ImportProblem } from '../../shared/domain';
-import type { Split } from '../../shared/ids';
+import type { ImportProblem } from '#shared/domain';
+import type { Split } from '#shared/ids';
 import { fsReason } from '../files';
 import { IMAGE_EXTENSIONS } from './decode';
 

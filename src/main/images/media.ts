@@ -2,8 +2,8 @@
 // media URL. Pixels never travel through API calls.
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
-import type { MediaPath } from '../../shared/api/media';
-import { ApiError } from '../../shared/errors';
+import type { MediaPath } from '#shared/api/media';
+import { ApiError } from '#shared/errors';
 import type { AppContext } from '../context';
 import { absolutePath } from '../files';
 import { getStoredImage } from '../store/images';

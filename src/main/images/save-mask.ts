@@ -1,8 +1,8 @@
 // A mask edited in the app (or predicted by a run) becomes the image's next revision.
 // The engine serves every window from one thread: the size is checked from the header
 // before anything is decoded, and decoding yields between slices (normalizeMaskInSlices).
-import type { MaskRevision } from '../../shared/domain';
-import { ApiError } from '../../shared/errors';
+import type { MaskRevision } from '#shared/domain';
+import { ApiError } from '#shared/errors';
 import type { AppContext } from '../context';
 import { storeContent, withStoreErrors } from '../files';
 import { getStoredImage } from '../store/images';

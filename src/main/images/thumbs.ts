@@ -2,7 +2,7 @@
 // dozens at once and decoding full images every time would stall it.
 import { stat } from 'node:fs/promises';
 import sharp from 'sharp';
-import { ApiError } from '../../shared/errors';
+import { ApiError } from '#shared/errors';
 import { absolutePath, thumbPath, writeFileAtomic } from '../files';
 
 /** Longest side in pixels: crisp in a grid cell of ~128 CSS pixels on a HiDPI screen. */

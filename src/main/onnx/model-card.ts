@@ -1,7 +1,7 @@
 // run.json, written beside an exported model (tfjs or ONNX): everything another program
 // needs to feed the network as it was trained and read what comes out, and how it scored.
-import type { Run } from '../../shared/domain';
-import { describeInput, inputOf } from '../../shared/input';
+import type { Run } from '#shared/domain';
+import { describeInput, inputOf } from '#shared/input';
 import { INPUT_NAME, OPSET, OUTPUT_NAME } from './export';
 
 export type ExportFormat = 'tfjs' | 'onnx';

@@ -2,7 +2,7 @@
 // where they go, so the API handler (and its no-overwrite rule) writes every format alike.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Run } from '../../shared/domain';
+import type { Run } from '#shared/domain';
 import { exportToFolder, ioError } from '../files';
 import { savedModelFolder } from '../predict/runtimes';
 import { modelCard, type ExportFormat } from './model-card';

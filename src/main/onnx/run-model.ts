@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Run } from '../../shared/domain';
+import type { Run } from '#shared/domain';
 import { writeFileAtomic } from '../files';
 import { loadRunModel, savedModelFolder } from '../predict/runtimes';
 import { initBackend } from '../training/backend';

@@ -4,8 +4,8 @@
 // `jaccard predict` and the app's "Predict folder…".
 import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
-import type { PredictFolderReport, Run } from '../../shared/domain';
-import { ApiError } from '../../shared/errors';
+import type { PredictFolderReport, Run } from '#shared/domain';
+import { ApiError } from '#shared/errors';
 import { absolutePath, ioError, readRegularFile, writeFileAtomic } from '../files';
 import { decodeImage, encodePng, IMAGE_EXTENSIONS } from '../images/decode';
 import type { RawImage } from '../images/raw';

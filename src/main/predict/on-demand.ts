@@ -2,7 +2,7 @@
 // (runs.predict, the annotator's "Predict"). Checks and the stored-file lookup need no
 // tfjs; the predictor (service.ts) is loaded only when a map has to be made.
 import { existsSync } from 'node:fs';
-import { ApiError } from '../../shared/errors';
+import { ApiError } from '#shared/errors';
 import type { DataContext } from '../context';
 import { absolutePath } from '../files';
 import { getStoredImage } from '../store/images';

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
-import { ApiError } from '../../shared/errors';
+import { ApiError } from '#shared/errors';
 import { INPUT_NAME, OUTPUT_NAME } from '../onnx/export';
 import type { Runtime } from './runtime';
 

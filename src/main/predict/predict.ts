@@ -7,8 +7,8 @@
 //   input RGB (3 B/px) + output (1 B/px) + 2 x 4 B x size x width (band) + one batch.
 //
 // Outputs are bytes round(p * 255): the form predictions are stored, scored and shown in.
-import { inputOf, type InputMode } from '../../shared/input';
-import { foregroundTable } from '../../shared/metrics';
+import { inputOf, type InputMode } from '#shared/input';
+import { foregroundTable } from '#shared/metrics';
 import type { RawImage } from '../images/raw';
 import { breathe } from '../training/breathe';
 import { gaussianWeights, resizeToBytes, windowStarts } from './geometry';

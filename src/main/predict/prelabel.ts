@@ -2,8 +2,8 @@
 // person, stored as mask revisions marked 'prediction'. They show in the annotator like
 // any mask, train only once accepted or corrected (training/data.ts), and each keeps its
 // probability map and uncertainty so "Label next" can order them.
-import type { PrelabelReport } from '../../shared/domain';
-import { ApiError } from '../../shared/errors';
+import type { PrelabelReport } from '#shared/domain';
+import { ApiError } from '#shared/errors';
 import type { AppContext } from '../context';
 import { storeContent, withStoreErrors } from '../files';
 import { encodeMask, foregroundFraction } from '../images/mask';

@@ -1,8 +1,8 @@
 // Which runtime predicts for a run. Every predicting path (the app's pre-labels, `jaccard
 // predict`, evaluation) opens its runtime here, so adding a runtime is one entry below.
 import type * as tf from '@tensorflow/tfjs';
-import type { Run } from '../../shared/domain';
-import { ApiError } from '../../shared/errors';
+import type { Run } from '#shared/domain';
+import { ApiError } from '#shared/errors';
 import { initBackend } from '../training/backend';
 import { hasSavedModel, loadWeightsInto } from '../training/checkpoint';
 import { buildModel } from '../training/models';

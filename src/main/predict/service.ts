@@ -4,7 +4,7 @@
 //
 // One prediction runs at a time, so several requests never hold full-size maps at once;
 // loaded runtimes are kept for the next image, since annotating walks one run over many.
-import type { Run } from '../../shared/domain';
+import type { Run } from '#shared/domain';
 import type { StoredImage } from '../store/images';
 import { assertBackendUsable, backendFailure } from '../training/backend-errors';
 import { loadImage } from '../training/data';

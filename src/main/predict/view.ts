@@ -1,7 +1,7 @@
 // What the network sees of an image: the same pixels for training and for every
 // prediction, whichever runtime runs it.
 import sharp from 'sharp';
-import type { InputMode } from '../../shared/input';
+import type { InputMode } from '#shared/input';
 import type { RawImage } from '../images/raw';
 import { letterbox, type Placement } from './geometry';
 

@@ -1,11 +1,7 @@
 // Saved comparisons: which runs, at which threshold, and the result as it was computed,
 // so reopening the app shows the same numbers even after runs are deleted.
-import type {
-  ComparisonResult,
-  SavedComparison,
-  SavedComparisonDetail,
-} from '../../shared/api/compare';
-import { ApiError } from '../../shared/errors';
+import type { ComparisonResult, SavedComparison, SavedComparisonDetail } from '#shared/api/compare';
+import { ApiError } from '#shared/errors';
 import type { Db } from './database';
 
 interface ComparisonRow {

@@ -1,5 +1,5 @@
-import type { Dataset } from '../../shared/domain';
-import { ApiError } from '../../shared/errors';
+import type { Dataset } from '#shared/domain';
+import { ApiError } from '#shared/errors';
 import { type Db, writeTransaction } from './database';
 import { isProcessAlive } from '../process-alive';
 

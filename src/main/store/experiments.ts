@@ -1,7 +1,7 @@
 // Experiments in the store: one row per protocol (the migration-3 table). Their cells
 // are the runs that carry the experiment's group id (experiment/cells.ts).
-import type { Experiment, ExperimentGrid, Protocol } from '../../shared/api/experiments';
-import { ApiError } from '../../shared/errors';
+import type { Experiment, ExperimentGrid, Protocol } from '#shared/api/experiments';
+import { ApiError } from '#shared/errors';
 import { type Db, writeTransaction } from './database';
 
 interface ExperimentRow {
@@ -20,11 +20,14 @@ export function experimentGroupId(id: number): string {
 }
 
 function toRecord(row: ExperimentRow): ExperimentRecord {
+  // Grids stored before the real sparsity axis existed have none.
+  const grid = JSON.parse(row.grid) as Partial<ExperimentGrid> &
+    Omit<ExperimentGrid, 'sparsityAxis'>;
   return {
     id: row.id,
     name: row.name,
     protocol: JSON.parse(row.protocol) as Protocol,
-    grid: JSON.parse(row.grid) as ExperimentGrid,
+    grid: { ...grid, sparsityAxis: grid.sparsityAxis ?? null },
     groupId: experimentGroupId(row.id),
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -1,6 +1,6 @@
-import type { ImageRecord } from '../../shared/domain';
-import { ApiError } from '../../shared/errors';
-import { SPLITS, type Split } from '../../shared/ids';
+import type { ImageRecord } from '#shared/domain';
+import { ApiError } from '#shared/errors';
+import { SPLITS, type Split } from '#shared/ids';
 import { type Db, writeTransaction } from './database';
 import { toMaskRevision, type MaskRow } from './masks';
 

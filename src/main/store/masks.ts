@@ -1,5 +1,5 @@
-import type { MaskRevision } from '../../shared/domain';
-import { ApiError } from '../../shared/errors';
+import type { MaskRevision } from '#shared/domain';
+import { ApiError } from '#shared/errors';
 import { type Db, writeTransaction } from './database';
 
 export interface MaskRow {

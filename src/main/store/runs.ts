@@ -1,7 +1,7 @@
 // Runs, their per-epoch curves and per-image test results. Every write that the UI must
 // see goes through here, so the trainer process and the engine agree on one shape.
-import { ApiError } from '../../shared/errors';
-import { inputOf, inputTag, LEGACY_INPUT } from '../../shared/input';
+import { ApiError } from '#shared/errors';
+import { inputOf, inputTag, LEGACY_INPUT } from '#shared/input';
 import type {
   EpochMetrics,
   GpuAdapter,
@@ -9,8 +9,8 @@ import type {
   Run,
   SegmentationMetrics,
   TrainConfig,
-} from '../../shared/domain';
-import type { BackendId, RunStatus } from '../../shared/ids';
+} from '#shared/domain';
+import type { BackendId, RunStatus } from '#shared/ids';
 import { isProcessAlive } from '../process-alive';
 import { modelConfigError } from '../training/models/config';
 import { type Db, writeTransaction } from './database';

@@ -3,9 +3,9 @@
 // at their current values) or crashing outright, a tensor larger than a WebGPU adapter
 // binds. Training, test evaluation and on-demand prediction all report through here.
 import type * as tf from '@tensorflow/tfjs';
-import { ApiError } from '../../shared/errors';
-import { adapterName } from '../../shared/adapter';
-import type { BackendId } from '../../shared/ids';
+import { ApiError } from '#shared/errors';
+import { adapterName } from '#shared/adapter';
+import type { BackendId } from '#shared/ids';
 import {
   isWasmCrash,
   trainingPeakBytes,

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import { BACKEND_IDS, type BackendId } from '../../shared/ids';
+import { BACKEND_IDS, type BackendId } from '#shared/ids';
 import { guardWasmHeap } from './wasm-heap';
 import { probeDawn, startDawn } from './webgpu/dawn';
 import { deviceFailure, watchDevice, type WatchedDevice } from './webgpu/device';

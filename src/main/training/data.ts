@@ -4,14 +4,14 @@
 // patch runs. Splits, shuffles and augmentation draw from seeded
 // streams, so the same seed gives the same run.
 import { readFile } from 'node:fs/promises';
-import { ApiError } from '../../shared/errors';
-import type { Split } from '../../shared/ids';
+import { ApiError } from '#shared/errors';
+import type { Split } from '#shared/ids';
 import { absolutePath } from '../files';
 import { decodeImage } from '../images/decode';
 import { decodeMask } from '../images/mask';
 import type { RawImage } from '../images/raw';
-import type { InputMode } from '../../shared/input';
-import { UNASSIGNED_TRAIN, UNASSIGNED_VALIDATION } from '../../shared/splits';
+import type { InputMode } from '#shared/input';
+import { UNASSIGNED_TRAIN, UNASSIGNED_VALIDATION } from '#shared/splits';
 import { windowStarts } from '../predict/geometry';
 import { CHANNELS, resizeRaw, scaledSize, toRgb, toSquare, toUnit } from '../predict/view';
 import type { Db } from '../store/database';

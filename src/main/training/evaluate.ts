@@ -3,7 +3,7 @@
 // round(p*255) at each image's own resolution against its current mask, so metrics
 // recomputed later from the PNGs (scoring.ts: any threshold, runs.imageMetrics,
 // `jaccard evaluate`) match the ones the trainer recorded at 0.5 exactly.
-import type { Run } from '../../shared/domain';
+import type { Run } from '#shared/domain';
 import type { Db } from '../store/database';
 import { listRunImages, replaceRunImages, type RunImageRow } from '../store/runs';
 import { initBackend } from './backend';

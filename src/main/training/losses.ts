@@ -2,15 +2,15 @@
 // 0/1 (float) masks shaped like the logits [batch, height, width, 1]; probabilities are
 // sigmoid(logits). Formulas, references and the empty-mask conventions: docs/losses.md.
 //
-// Empty masks: the ratio losses (soft IoU, Dice, Tversky) add EPSILON to numerator and
-// denominator, so an empty truth with an empty prediction scores loss 0, an empty truth
-// with any predicted mass scores ~1, and nothing ever divides by zero. EPSILON is far
-// below one pixel, so on non-empty masks they equal the published formulas to float
-// precision. BCE, focal and Lovász hinge are defined for empty masks as they stand.
+// Empty masks: the ratio losses (soft IoU, Jaccard distance, Dice, Tversky) add EPSILON
+// to numerator and denominator, so an empty truth with an empty prediction scores loss 0,
+// an empty truth with any predicted mass scores ~1, and nothing ever divides by zero.
+// EPSILON is far below one pixel, so on non-empty masks they equal the published formulas
+// to float precision. BCE, focal and Lovász hinge are defined for empty masks as they stand.
 import * as tf from '@tensorflow/tfjs';
-import { LOSS_DEFAULTS, type lossOptionsSchema } from '../../shared/api/runs';
+import { LOSS_DEFAULTS, type lossOptionsSchema } from '#shared/api/runs';
 import type { z } from 'zod';
-import type { LossId } from '../../shared/ids';
+import type { LossId } from '#shared/ids';
 
 export type LossFn = (yTrue: tf.Tensor4D, logits: tf.Tensor4D) => tf.Scalar;
 
@@ -29,6 +29,8 @@ export function getLoss(id: LossId, settings: LossSettings = {}): LossFn {
   switch (id) {
     case 'iou':
       return (y, logits) => softIou(y, logits, options);
+    case 'jaccard':
+      return (y, logits) => jaccardDistance(y, logits, options);
     case 'bce':
       return (y, logits) => bce(y, logits);
     case 'dice':
@@ -56,13 +58,26 @@ export function softIou(
   logits: tf.Tensor4D,
   options: LossOptions = {},
 ): tf.Scalar {
-  checkShapes(yTrue, logits);
-  return tf.tidy(() => {
-    const p = tf.sigmoid(logits);
-    const yp = tf.mul(yTrue, p);
-    const intersection = total(yp, options);
-    const union = total(tf.sub(tf.add(yTrue, p), yp), options);
-    return oneMinusMeanRatio(intersection, union);
+  return ratioLoss(yTrue, logits, options, (y, p, sum) => {
+    const yp = tf.mul(y, p);
+    return [sum(yp), sum(tf.sub(tf.add(y, p), yp))];
+  });
+}
+
+/**
+ * Yuan, Chao & Lo 2017: 1 − Σ y·p / (Σ y² + Σ p² − Σ y·p). The squares make it differ
+ * from Rahman & Wang's soft IoU wherever p is strictly between 0 and 1 (y² = y on 0/1
+ * masks, but p² < p), so the two are distinct losses with the same value at p ∈ {0, 1}.
+ */
+export function jaccardDistance(
+  yTrue: tf.Tensor4D,
+  logits: tf.Tensor4D,
+  options: LossOptions = {},
+): tf.Scalar {
+  return ratioLoss(yTrue, logits, options, (y, p, sum) => {
+    const intersection = sum(tf.mul(y, p));
+    const squares = tf.add(sum(tf.square(y)), sum(tf.square(p)));
+    return [intersection, tf.sub(squares, intersection)];
   });
 }
 
@@ -78,13 +93,10 @@ export function dice(
   logits: tf.Tensor4D,
   options: LossOptions = {},
 ): tf.Scalar {
-  checkShapes(yTrue, logits);
-  return tf.tidy(() => {
-    const p = tf.sigmoid(logits);
-    const intersection = total(tf.mul(yTrue, p), options);
-    const sizes = tf.add(total(yTrue, options), total(p, options)) as tf.Tensor1D;
-    return oneMinusMeanRatio(tf.mul(intersection, 2) as tf.Tensor1D, sizes);
-  });
+  return ratioLoss(yTrue, logits, options, (y, p, sum) => [
+    tf.mul(sum(tf.mul(y, p)), 2),
+    tf.add(sum(y), sum(p)),
+  ]);
 }
 
 export interface TverskyOptions extends LossOptions {
@@ -104,15 +116,12 @@ export function tversky(
   logits: tf.Tensor4D,
   options: TverskyOptions = {},
 ): tf.Scalar {
-  checkShapes(yTrue, logits);
   const { alpha = LOSS_DEFAULTS.tverskyAlpha, beta = LOSS_DEFAULTS.tverskyBeta } = options;
-  return tf.tidy(() => {
-    const p = tf.sigmoid(logits);
-    const tp = total(tf.mul(yTrue, p), options);
-    const fp = total(tf.mul(tf.sub(1, yTrue), p), options);
-    const fn = total(tf.mul(yTrue, tf.sub(1, p)), options);
-    const denominator = tf.add(tp, tf.add(tf.mul(fp, alpha), tf.mul(fn, beta))) as tf.Tensor1D;
-    return oneMinusMeanRatio(tp, denominator);
+  return ratioLoss(yTrue, logits, options, (y, p, sum) => {
+    const tp = sum(tf.mul(y, p));
+    const fp = sum(tf.mul(tf.sub(1, y), p));
+    const fn = sum(tf.mul(y, tf.sub(1, p)));
+    return [tp, tf.add(tp, tf.add(tf.mul(fp, alpha), tf.mul(fn, beta)))];
   });
 }
 
@@ -222,8 +231,22 @@ function total(x: tf.Tensor, options: LossOptions): tf.Tensor1D {
   return options.perImage ? tf.sum(x, [1, 2, 3]) : tf.reshape(tf.sum(x), [1]);
 }
 
-function oneMinusMeanRatio(numerator: tf.Tensor1D, denominator: tf.Tensor1D): tf.Scalar {
-  return tf.sub(1, tf.mean(tf.div(tf.add(numerator, EPSILON), tf.add(denominator, EPSILON))));
+/**
+ * The ratio losses (soft IoU, Jaccard distance, Dice, Tversky): 1 − mean of
+ * (numerator + ε) / (denominator + ε), each a sum of soft counts of y and p = sigmoid(x)
+ * over one image or the whole batch (`sum`).
+ */
+function ratioLoss(
+  yTrue: tf.Tensor4D,
+  logits: tf.Tensor4D,
+  options: LossOptions,
+  ratio: (y: tf.Tensor, p: tf.Tensor, sum: (x: tf.Tensor) => tf.Tensor1D) => [tf.Tensor, tf.Tensor],
+): tf.Scalar {
+  checkShapes(yTrue, logits);
+  return tf.tidy(() => {
+    const [numerator, denominator] = ratio(yTrue, tf.sigmoid(logits), (x) => total(x, options));
+    return tf.sub(1, tf.mean(tf.div(tf.add(numerator, EPSILON), tf.add(denominator, EPSILON))));
+  });
 }
 
 function checkShapes(yTrue: tf.Tensor, logits: tf.Tensor): void {

@@ -7,8 +7,8 @@
 // files), and a deleted run's id can come back with a new run. A stale entry is never hit
 // again and ages out.
 import { readFile, stat } from 'node:fs/promises';
-import { ApiError } from '../../shared/errors';
-import { valueHistogram, type ValueHistogram } from '../../shared/metrics';
+import { ApiError } from '#shared/errors';
+import { valueHistogram, type ValueHistogram } from '#shared/metrics';
 import { absolutePath } from '../files';
 import { decodeImage } from '../images/decode';
 import type { RawImage } from '../images/raw';

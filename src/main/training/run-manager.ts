@@ -1,9 +1,9 @@
 // The engine's side of training: a queue of runs, one trainer process at a time (the
 // machine it targets has few cores, and two trainings would only halve each other), and
 // the relay of the worker's reports onto the event bus.
-import type { Run } from '../../shared/domain';
-import type { RunStatus } from '../../shared/ids';
-import { ApiError } from '../../shared/errors';
+import type { Run } from '#shared/domain';
+import type { RunStatus } from '#shared/ids';
+import { ApiError } from '#shared/errors';
 import type { AppContext } from '../context';
 import {
   findRun,

@@ -3,7 +3,7 @@
 // (8-bit grey PNGs, round(p*255) at each image's own resolution) rescored at any
 // threshold. The API, Compare and `jaccard evaluate` load this without loading tfjs;
 // evaluate.ts predicts and then scores through it.
-import type { ImageMetrics, SegmentationMetrics } from '../../shared/domain';
+import type { ImageMetrics, SegmentationMetrics } from '#shared/domain';
 import {
   DEFAULT_THRESHOLDS,
   histogramConfusion,
@@ -13,7 +13,7 @@ import {
   valueHistogram,
   type SweepPoint,
   type ValueHistogram,
-} from '../../shared/metrics';
+} from '#shared/metrics';
 import { absolutePath, writeFileAtomic } from '../files';
 import { encodePng } from '../images/decode';
 import type { Db } from '../store/database';

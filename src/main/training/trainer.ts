@@ -6,9 +6,9 @@
 // started again continues after the checkpoint's epoch; curve points recorded after it
 // are dropped because they describe weights that were never saved.
 import * as tf from '@tensorflow/tfjs';
-import type { EpochMetrics, Run, TrainProgress } from '../../shared/domain';
-import { ApiError } from '../../shared/errors';
-import { STARTABLE, type BackendId } from '../../shared/ids';
+import type { EpochMetrics, Run, TrainProgress } from '#shared/domain';
+import { ApiError } from '#shared/errors';
+import { STARTABLE, type BackendId } from '#shared/ids';
 import type { Db } from '../store/database';
 import { getRun, recordEpoch, transitionRun, truncateEpochs, updateRun } from '../store/runs';
 import { initBackend } from './backend';
@@ -42,12 +42,7 @@ import { savedModelFolder } from '../predict/runtimes';
 import { tfjsRuntime } from '../predict/tfjs-runtime';
 import { evaluateAndStore } from './evaluate';
 import { getLoss } from './losses';
-import {
-  confusion,
-  metricsFromConfusion,
-  sumConfusions,
-  type Confusion,
-} from '../../shared/metrics';
+import { confusion, metricsFromConfusion, sumConfusions, type Confusion } from '#shared/metrics';
 import { buildModel } from './models';
 import { deriveRng, shuffled } from './random';
 import { runFolders } from './run-files';

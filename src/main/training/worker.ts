@@ -2,7 +2,7 @@
 // and the CLI's experiment runner) with tsx loaded. It trains one run, reports over IPC, and exits. Its pid is in the run's
 // row, so a kill leaves evidence: a 'running' row whose process is gone.
 import { join } from 'node:path';
-import type { EpochMetrics, Run, TrainProgress } from '../../shared/domain';
+import type { EpochMetrics, Run, TrainProgress } from '#shared/domain';
 import { DATABASE_FILE } from '../paths';
 import { openDatabase, type Db } from '../store/database';
 import { interruptRun } from '../store/runs';

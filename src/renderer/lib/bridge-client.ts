@@ -1,11 +1,11 @@
 // JaccardApi over the loopback bridge, for the browser mode and the Chromium tests:
 // calls are POSTs, events one EventSource, media plain URLs. Relative addresses, so the
 // same client works on the bridge's own origin and behind the vite dev server's proxy.
-import type { EventName, JaccardApi } from '../../shared/api';
-import { eventListeners } from '../../shared/api/listeners';
-import { mediaPathToString } from '../../shared/api/media';
-import { ApiError, type WireError } from '../../shared/errors';
-import { decodeWire, encodeWire } from '../../shared/wire';
+import type { EventName, JaccardApi } from '#shared/api';
+import { eventListeners } from '#shared/api/listeners';
+import { mediaPathToString } from '#shared/api/media';
+import { ApiError, type WireError } from '#shared/errors';
+import { decodeWire, encodeWire } from '#shared/wire';
 
 const TOKEN_KEY = 'jaccard.token';
 

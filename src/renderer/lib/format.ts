@@ -9,10 +9,11 @@ export function count(n: number, noun: string, plural = `${noun}s`): string {
   return `${n.toLocaleString()} ${n === 1 ? noun : plural}`;
 }
 
-export function dateTime(iso: string): string {
-  const date = new Date(iso);
+/** A moment in the user's words: an ISO string, or milliseconds since the epoch. */
+export function dateTime(at: string | number): string {
+  const date = new Date(at);
   return Number.isNaN(date.getTime())
-    ? iso
+    ? String(at)
     : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 

@@ -4,7 +4,7 @@
 import { View, changeset, parse } from 'vega';
 import { expressionInterpreter } from 'vega-interpreter';
 import { compile } from 'vega-lite';
-import type { ChartData, ChartSpec } from '../../shared/charts';
+import type { ChartData, ChartSpec } from '#shared/charts';
 
 export interface ChartOptions {
   /** Canvas is lighter for many marks; SVG stays crisp when zoomed and can be copied. */

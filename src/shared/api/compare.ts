@@ -81,6 +81,11 @@ export interface TestResult {
   n: number;
   /** How the p-value was obtained, e.g. "exact" or "normal approximation". */
   method: string;
+  /**
+   * Holm-adjusted p-value over the family of `tests` tests it was reported with (an
+   * experiment report adjusts all of its tests together); absent where no family is set.
+   */
+  holm?: { pValue: number; tests: number };
 }
 
 export type TestOutcome = ({ testable: true } & TestResult) | { testable: false; reason: string };

@@ -1,6 +1,7 @@
 // Experiments: the paper's protocol as a grid of runs, datasets x models x losses x
-// seeds, all trained with one shared protocol (size, epochs, batch, ...), plus optional
-// tasks of controlled foreground fraction derived from one dataset (the sparsity sweep).
+// seeds, all trained with one shared protocol (size, epochs, batch, ...), plus a sparsity
+// axis: datasets with other targets on the same images (the real axis), and optional
+// tasks of controlled foreground fraction derived from one dataset (the eroded sweep).
 import { z } from 'zod';
 import type { Run } from '../domain';
 import { LOSS_IDS, MODEL_IDS, type LossId, type ModelId } from '../ids';
@@ -24,26 +25,43 @@ export const DEFAULT_SWEEP_LEVELS: readonly number[] = [0.3, 0.1, 0.03];
 
 const distinct = <T>(values: readonly T[]) => new Set(values).size === values.length;
 
-export const experimentRequestSchema = z.object({
-  /** Dataset names (or ids as text). */
-  datasets: z.array(z.string().trim().min(1)).min(1).refine(distinct, 'A dataset is listed twice.'),
-  models: z.array(z.enum(MODEL_IDS)).min(1).refine(distinct, 'A model is listed twice.'),
-  losses: z.array(z.enum(LOSS_IDS)).min(1).refine(distinct, 'A loss is listed twice.'),
-  /** Seeds 1..seeds. */
-  seeds: z.number().int().min(1).max(100),
-  protocol: protocolSchema,
-  /** Derive tasks of controlled foreground fraction from this dataset and add them. */
-  sparsitySweep: z
-    .object({
-      dataset: z.string().trim().min(1),
-      levels: z
-        .array(z.number().gt(0).lt(1))
-        .min(1)
-        .default([...DEFAULT_SWEEP_LEVELS]),
-    })
-    .optional(),
-  name: z.string().trim().min(1).max(120).optional(),
-});
+const datasetNames = z
+  .array(z.string().trim().min(1))
+  .refine(distinct, 'A dataset is listed twice.');
+
+export const experimentRequestSchema = z
+  .object({
+    /** Dataset names (or ids as text); may be empty when the sparsity axis names them. */
+    datasets: datasetNames.default([]),
+    models: z.array(z.enum(MODEL_IDS)).min(1).refine(distinct, 'A model is listed twice.'),
+    losses: z.array(z.enum(LOSS_IDS)).min(1).refine(distinct, 'A loss is listed twice.'),
+    /** Seeds 1..seeds. */
+    seeds: z.number().int().min(1).max(100),
+    protocol: protocolSchema,
+    /** Derive tasks of controlled foreground fraction from this dataset and add them. */
+    sparsitySweep: z
+      .object({
+        dataset: z.string().trim().min(1),
+        levels: z
+          .array(z.number().gt(0).lt(1))
+          .min(1)
+          .default([...DEFAULT_SWEEP_LEVELS]),
+      })
+      .optional(),
+    /**
+     * The sparsity axis: datasets whose targets label the same images (face, hair, eyes on
+     * one set of faces), added to the grid; the report plots the IoU loss's gain against
+     * their foreground fractions.
+     */
+    sparsityDatasets: datasetNames
+      .refine((names) => names.length >= 2, 'An axis needs at least two datasets.')
+      .optional(),
+    name: z.string().trim().min(1).max(120).optional(),
+  })
+  .refine((r) => r.datasets.length > 0 || r.sparsityDatasets || r.sparsitySweep, {
+    message: 'Say which datasets: the grid has none.',
+    path: ['datasets'],
+  });
 export type ExperimentRequest = z.input<typeof experimentRequestSchema>;
 
 export interface GridDataset {
@@ -58,6 +76,8 @@ export interface ExperimentGrid {
   models: ModelId[];
   losses: LossId[];
   seeds: number[];
+  /** Names of the datasets on the real sparsity axis, in the order asked; null without one. */
+  sparsityAxis: string[] | null;
   sparsitySweep: { dataset: string; levels: number[] } | null;
 }
 

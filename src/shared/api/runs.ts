@@ -17,7 +17,7 @@ export const LOSS_DEFAULTS = {
 
 /** Loss parameters, each optional: unset ones take LOSS_DEFAULTS. */
 export const lossOptionsSchema = z.object({
-  /** IoU, Dice, Tversky and Lovász per image, averaged, instead of over the whole batch. */
+  /** IoU, Jaccard, Dice, Tversky and Lovász per image, averaged, instead of over the whole batch. */
   perImage: z.boolean().optional(),
   /** Tversky: weight of false positives. */
   tverskyAlpha: z.number().min(0).max(1).optional(),

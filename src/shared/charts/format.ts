@@ -1,5 +1,5 @@
 // How comparison numbers read, the same in the app's tables and in exported reports.
-import type { MeanSd, TestOutcome } from '../api/compare';
+import type { MeanSd, TestOutcome, TestResult } from '../api/compare';
 
 export function formatScore(value: number | null): string {
   return value === null ? '–' : value.toFixed(3);
@@ -26,6 +26,20 @@ export function formatP(p: number): string {
   return `p = ${p < 0.01 ? p.toFixed(4) : p.toFixed(3)}`;
 }
 
+/** A test's raw p or its Holm-adjusted one: "n/a" if it was not testable, "–" if absent. */
+export function formatOutcomeP(outcome: TestOutcome | undefined, adjusted = false): string {
+  if (!outcome) return '–';
+  if (!outcome.testable) return 'n/a';
+  const p = adjusted ? outcome.holm?.pValue : outcome.pValue;
+  return p === undefined ? '–' : formatP(p);
+}
+
+/** "p = 0.012 (Holm p = 0.048)" when the test belongs to an adjusted family. */
+export function formatPs(outcome: TestResult): string {
+  const raw = formatP(outcome.pValue);
+  return outcome.holm ? `${raw} (Holm ${formatP(outcome.holm.pValue)})` : raw;
+}
+
 /** "t(9) = −4.06, p = 0.003, Cohen's d_z = −1.28", or the reason it was not run. */
 export function formatTest(outcome: TestOutcome): string {
   if (!outcome.testable) return `not testable: ${outcome.reason}`;
@@ -34,5 +48,5 @@ export function formatTest(outcome: TestOutcome): string {
     outcome.statisticLabel === 'V' ? String(outcome.statistic) : outcome.statistic.toFixed(2)
   ).replace('-', '−');
   const effect = outcome.effectSize.toFixed(2).replace('-', '−');
-  return `${outcome.statisticLabel} = ${stat}, ${formatP(outcome.pValue)}, ${outcome.effectSizeLabel} = ${effect}`;
+  return `${outcome.statisticLabel} = ${stat}, ${formatPs(outcome)}, ${outcome.effectSizeLabel} = ${effect}`;
 }

@@ -13,7 +13,9 @@ export {
   formatDifference,
   formatInterval,
   formatMeanSd,
+  formatOutcomeP,
   formatP,
+  formatPs,
   formatScore,
   formatTest,
 } from './format';

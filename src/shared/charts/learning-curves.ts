@@ -36,12 +36,36 @@ const epoch = {
   title: 'Epoch',
   axis: { tickMinStep: 1, format: 'd' },
 } as const;
+// sort: null keeps the order rows arrive in, so arm 1 takes the first colour even after
+// the view swaps in new rows.
+const color = { field: 'arm', type: 'nominal', title: 'Arm', sort: null } as const;
+const run = { field: 'run', type: 'nominal', title: 'Run' } as const;
+
+type Tip = { field: string; title: string; format?: string };
+
+/**
+ * A panel's encoding: epochs across, `field` up (its scale from the data's own range),
+ * one line per run coloured by arm; the tooltip names the run, `extra`, the epoch and
+ * the value.
+ */
+function curveEncoding(field: string, title: string, format: string, extra: Tip[] = []) {
+  const tooltip: Tip[] = [
+    { field: 'run', title: 'Run' },
+    ...extra,
+    { field: 'epoch', title: 'Epoch' },
+    { field, title, format },
+  ];
+  const y = {
+    field,
+    type: 'quantitative',
+    title,
+    scale: { zero: false },
+    axis: VALUE_AXIS,
+  } as const;
+  return { x: epoch, y, color, detail: run, tooltip };
+}
 
 export function learningCurvesSpec(points: readonly CurvePoint[]): ChartSpec {
-  // sort: null keeps the order rows arrive in, so arm 1 takes the first colour even
-  // after the view swaps in new rows.
-  const color = { field: 'arm', type: 'nominal', title: 'Arm', sort: null } as const;
-  const run = { field: 'run', type: 'nominal', title: 'Run' } as const;
   return {
     config: CHART_CONFIG,
     datasets: { [LEARNING_CURVES_DATA]: points.map((p) => ({ ...p })) },
@@ -54,24 +78,7 @@ export function learningCurvesSpec(points: readonly CurvePoint[]): ChartSpec {
           { fold: ['trainLoss', 'valLoss'], as: ['curve', 'loss'] },
           { calculate: "datum.curve === 'trainLoss' ? 'train' : 'validation'", as: 'split' },
         ],
-        encoding: {
-          x: epoch,
-          y: {
-            field: 'loss',
-            type: 'quantitative',
-            title: 'Loss',
-            scale: { zero: false },
-            axis: VALUE_AXIS,
-          },
-          color,
-          detail: run,
-          tooltip: [
-            { field: 'run', title: 'Run' },
-            { field: 'split', title: 'Split' },
-            { field: 'epoch', title: 'Epoch' },
-            { field: 'loss', title: 'Loss', format: '.4f' },
-          ],
-        },
+        encoding: curveEncoding('loss', 'Loss', '.4f', [{ field: 'split', title: 'Split' }]),
         // Points in their own layer: on the line mark they would blank the dash legend.
         layer: [
           {
@@ -91,23 +98,7 @@ export function learningCurvesSpec(points: readonly CurvePoint[]): ChartSpec {
       {
         ...PANEL,
         title: 'Validation IoU',
-        encoding: {
-          x: epoch,
-          y: {
-            field: 'valIou',
-            type: 'quantitative',
-            title: 'IoU',
-            scale: { zero: false },
-            axis: VALUE_AXIS,
-          },
-          color,
-          detail: run,
-          tooltip: [
-            { field: 'run', title: 'Run' },
-            { field: 'epoch', title: 'Epoch' },
-            { field: 'valIou', title: 'IoU', format: '.3f' },
-          ],
-        },
+        encoding: curveEncoding('valIou', 'IoU', '.3f'),
         layer: [{ mark: 'line' }, { mark: { type: 'point', filled: true } }],
       },
     ],

@@ -2,15 +2,15 @@
 // (runs by id or by name):
 // the Compare view's numbers in a terminal, and its exports as files.
 import { resolve } from 'node:path';
-import { compareCalls, type ComparisonResult } from '../../../shared/api/compare';
+import { compareCalls, type ComparisonResult } from '#shared/api/compare';
 import {
   formatDifference,
   formatInterval,
   formatMeanSd,
   formatScore,
   formatTest,
-} from '../../../shared/charts';
-import { ApiError } from '../../../shared/errors';
+} from '#shared/charts';
+import { ApiError } from '#shared/errors';
 import { computeComparison } from '../../compare/compute';
 import { comparisonCsv } from '../../compare/csv';
 import { comparisonReport } from '../../compare/report';

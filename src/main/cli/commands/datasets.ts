@@ -1,6 +1,6 @@
 // `jaccard datasets [list]` and `jaccard datasets delete <id or name>`.
-import type { Dataset } from '../../../shared/domain';
-import { ApiError } from '../../../shared/errors';
+import type { Dataset } from '#shared/domain';
+import { ApiError } from '#shared/errors';
 import { datasetHandlers } from '../../api/datasets';
 import type { AppContext } from '../../context';
 import { findDatasetId, getDataset, listDatasets } from '../../store/datasets';

@@ -1,7 +1,7 @@
 // `jaccard evaluate --run <id|name> [--split test] [--threshold 0.5]`: a run's metrics per
 // image and pooled, plus IoU over thresholds. The test split is scored from the stored
 // predictions; validation and train are predicted afresh with the run's best weights.
-import { ApiError } from '../../../shared/errors';
+import { ApiError } from '#shared/errors';
 import { getRun, resolveRunId } from '../../store/runs';
 import { evaluateRun } from '../../training/evaluate';
 import type { SplitName } from '../../training/data';

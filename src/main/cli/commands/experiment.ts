@@ -1,5 +1,6 @@
 // `jaccard experiment --datasets face,eyes --models unet,tiramisu --losses iou,bce --seeds 5
-// [--size 128] [--epochs N] [--parallel N] [--report out.html] [--sparsity-sweep face]`:
+// [--size 128] [--epochs N] [--parallel N] [--report out.html]
+// [--sparsity-datasets face,hair,eyes] [--sparsity-sweep face]`:
 // the paper's experiment as a resumable grid of stored runs, with a report. Running the
 // same command again skips finished cells and resumes cut-short ones; Ctrl+C stops every
 // trainer after its batch.
@@ -9,16 +10,17 @@ import {
   experimentRequestSchema,
   type ExperimentRequest,
   type GroupSummary,
-} from '../../../shared/api/experiments';
-import { formatDifference, formatMeanSd, formatP } from '../../../shared/charts';
-import type { TestOutcome } from '../../../shared/api/compare';
-import { LOSS_IDS, MODEL_IDS } from '../../../shared/ids';
+} from '#shared/api/experiments';
+import { formatDifference, formatMeanSd, formatOutcomeP } from '#shared/charts';
+import { LOSS_IDS, MODEL_IDS } from '#shared/ids';
 import { writeFileAtomic } from '../../files';
 import { planExperiment } from '../../experiment/plan';
-import { experimentReport } from '../../experiment/report';
+import { experimentReport, familyNote, verdict } from '../../experiment/report';
 import { DEFAULT_PARALLEL, runExperiment, type RunnerEvent } from '../../experiment/runner';
 import { countCells } from '../../experiment/cells';
 import { summarizeGroups } from '../../experiment/summary';
+import { budgetNote, budgetSummary } from '../../experiment/budget';
+import { listEpochs } from '../../store/runs';
 import { openContext, stopOnCtrlC, UsageError, type Command, type CommandArgs } from '../command';
 import { configFromFlags, configOptions, flagOf, type ConfigFlagName } from '../config-flags';
 import { duration, table } from '../helpers';
@@ -28,6 +30,7 @@ const DEFAULT_SEEDS = 3;
 
 /** The config flags that set the protocol every cell shares (config-flags.ts). */
 const PROTOCOL_FLAGS: readonly ConfigFlagName[] = [
+  'preset',
   'size',
   'epochs',
   'batch',
@@ -36,7 +39,11 @@ const PROTOCOL_FLAGS: readonly ConfigFlagName[] = [
   'validation',
   'filters',
   'depth',
+  'no-augment',
+  'no-batchnorm',
   'backend',
+  'input',
+  'scale',
   'per-image',
   'tversky-alpha',
   'tversky-beta',
@@ -59,6 +66,12 @@ export const experimentCommand: Command = {
     parallel: {
       type: 'string',
       description: `trainer processes at once, sharing the cores (default ${DEFAULT_PARALLEL})`,
+    },
+    'sparsity-datasets': {
+      type: 'string',
+      description:
+        'the sparsity axis: datasets labelling the same images with other targets, ' +
+        'comma-separated; added to the grid, their gain plotted against foreground',
     },
     'sparsity-sweep': {
       type: 'string',
@@ -93,21 +106,29 @@ export const experimentCommand: Command = {
         const report = await experimentReport(ctx, record, result.cells);
         written.report = resolve(args.values.report);
         await writeFileAtomic(written.report, Buffer.from(report.html));
-        if (report.sparsitySvg) {
-          written.sparsityFigure = written.report.replace(/(\.html?)?$/i, '.sparsity.svg');
-          await writeFileAtomic(written.sparsityFigure, Buffer.from(report.sparsitySvg));
+        for (const [what, svg, suffix] of [
+          ['sparsityFigure', report.sparsitySvg, '.sparsity.svg'],
+          ['sweepFigure', report.sweepSvg, '.sweep.svg'],
+        ] as const) {
+          if (!svg) continue;
+          written[what] = written.report.replace(/(\.html?)?$/i, suffix);
+          await writeFileAtomic(written[what], Buffer.from(svg));
         }
       }
       const summary = groups.map((g) => g.summary);
+      const budget = budgetSummary(record.protocol, result.cells, (id) => listEpochs(ctx.db, id));
       if (args.json) {
         jsonLine({
           event: 'summary',
           experiment: { ...record, counts: countCells(result.cells) },
           summary,
+          budget,
           written,
         });
       } else {
-        process.stdout.write(`\n${summaryText(summary, record.grid.losses)}`);
+        process.stdout.write(
+          `\n${summaryText(summary, record.grid.losses)}${budgetNote(budget)}\n${familyNote(groups)}\n`,
+        );
         for (const [what, path] of Object.entries(written))
           process.stdout.write(`Wrote the ${what} to ${path}\n`);
       }
@@ -140,9 +161,11 @@ function positiveInt(value: unknown, flag: string): number | undefined {
 }
 
 function parseRequest({ values }: CommandArgs): ExperimentRequest {
-  for (const flag of ['datasets', 'models', 'losses']) {
+  for (const flag of ['models', 'losses']) {
     if (values[flag] === undefined) throw new UsageError(`say which ${flag}: --${flag} a,b.`);
   }
+  if (values.datasets === undefined && values['sparsity-datasets'] === undefined)
+    throw new UsageError('say which datasets: --datasets a,b (or --sparsity-datasets a,b).');
   const protocol = configFromFlags(values, PROTOCOL_FLAGS);
   const sweep = values['sparsity-sweep'];
   const levels = list(values, 'sparsity-levels')?.map(Number);
@@ -150,6 +173,7 @@ function parseRequest({ values }: CommandArgs): ExperimentRequest {
     throw new UsageError('--sparsity-levels goes with --sparsity-sweep <dataset>.');
   const input = {
     datasets: list(values, 'datasets'),
+    sparsityDatasets: list(values, 'sparsity-datasets'),
     models: list(values, 'models'),
     losses: list(values, 'losses'),
     seeds: values.seeds === undefined ? DEFAULT_SEEDS : Number(values.seeds),
@@ -168,7 +192,9 @@ function parseRequest({ values }: CommandArgs): ExperimentRequest {
           ? sub === 'levels'
             ? 'sparsity-levels'
             : 'sparsity-sweep'
-          : top;
+          : top === 'sparsityDatasets'
+            ? 'sparsity-datasets'
+            : top;
     throw new UsageError(`--${flag}: ${issue.message}`);
   }
   return input as ExperimentRequest;
@@ -226,11 +252,6 @@ function textLine(experimentId: number): (e: RunnerEvent) => void {
   };
 }
 
-function p(outcome: TestOutcome | undefined): string {
-  if (!outcome) return '–';
-  return outcome.testable ? formatP(outcome.pValue) : 'n/a';
-}
-
 function summaryText(summary: readonly GroupSummary[], losses: readonly string[]): string {
   const rows = summary.map((g) => [
     g.datasetName,
@@ -238,9 +259,12 @@ function summaryText(summary: readonly GroupSummary[], losses: readonly string[]
     g.model,
     ...g.losses.map((l) => (l.iou ? `${formatMeanSd(l.iou)} (${l.iou.n})` : '–')),
     formatDifference(g.iouVsBce?.acrossSeeds.meanDifference ?? null),
-    p(g.iouVsBce?.acrossSeeds.tTest),
+    formatOutcomeP(g.iouVsBce?.acrossSeeds.tTest),
+    formatOutcomeP(g.iouVsBce?.acrossSeeds.tTest, true),
+    verdict(g.iouVsBce?.acrossSeeds),
     formatDifference(g.iouVsBce?.acrossImages.meanDifference ?? null),
-    p(g.iouVsBce?.acrossImages.wilcoxon),
+    formatOutcomeP(g.iouVsBce?.acrossImages.wilcoxon),
+    formatOutcomeP(g.iouVsBce?.acrossImages.wilcoxon, true),
   ]);
   return table([
     [
@@ -250,8 +274,11 @@ function summaryText(summary: readonly GroupSummary[], losses: readonly string[]
       ...losses.map((l) => `${l.toUpperCase()} TEST IOU`),
       'IOU-BCE SEEDS',
       'T-TEST',
+      'HOLM',
+      'VERDICT',
       'IOU-BCE IMAGES',
       'WILCOXON',
+      'HOLM',
     ],
     ...rows,
   ]);

@@ -1,6 +1,6 @@
 // `jaccard import <folder> [--name <dataset> | --dataset <id>]`: the Datasets view's
 // import, headless. Prints the ImportReport (--json) or a summary with every problem.
-import type { ImportReport } from '../../../shared/domain';
+import type { ImportReport } from '#shared/domain';
 import { importFolder } from '../../images/importer';
 import { printJson, UsageError, withContext, type Command } from '../command';
 import { printable } from '../helpers';

@@ -5,8 +5,8 @@
 // pre-label as it is.
 import { readRegularFile, UnreadableFile } from '../../files';
 import { join } from 'node:path';
-import type { ImportProblem } from '../../../shared/domain';
-import { ApiError } from '../../../shared/errors';
+import type { ImportProblem } from '#shared/domain';
+import { ApiError } from '#shared/errors';
 import { saveMask } from '../../images/save-mask';
 import { folderSources } from '../../predict/folder';
 import { listStoredImages } from '../../store/images';

@@ -1,7 +1,7 @@
 // `jaccard runs [--dataset <name or id>]`: every run with its status, backend (and the GPU
 // of a webgpu run) and scores.
-import { adapterName } from '../../../shared/adapter';
-import type { Run } from '../../../shared/domain';
+import { adapterName } from '#shared/adapter';
+import type { Run } from '#shared/domain';
 import { listRuns, markDeadRunsInterrupted } from '../../store/runs';
 import { printJson, withContext, type Command } from '../command';
 import { datasetIdOf, duration, table } from '../helpers';

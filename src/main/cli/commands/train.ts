@@ -1,11 +1,11 @@
 // `jaccard train --dataset <name> [--loss iou] ... | --resume <run id>`: trains in this
 // process (no engine needed) and records the run like the app does. Ctrl+C stops after
 // the current batch and leaves the run cancelled, resumable with --resume.
-import { trainConfigSchema } from '../../../shared/api/runs';
-import { describeInput } from '../../../shared/input';
-import type { EpochMetrics, Run, TrainProgress } from '../../../shared/domain';
-import { backendWithAdapter } from '../../../shared/adapter';
-import { ApiError } from '../../../shared/errors';
+import { trainConfigSchema } from '#shared/api/runs';
+import { describeInput } from '#shared/input';
+import type { EpochMetrics, Run, TrainProgress } from '#shared/domain';
+import { backendWithAdapter } from '#shared/adapter';
+import { ApiError } from '#shared/errors';
 import { createRun, getRun, markDeadRunsInterrupted } from '../../store/runs';
 import { trainRun } from '../../training/trainer';
 import { openContext, stopOnCtrlC, UsageError, type Command, type CommandArgs } from '../command';

@@ -1,6 +1,6 @@
 // What a network is built from, and whether that shape can be built at all. Kept apart
 // from the builders so the API and CLI can reject a bad config without loading tfjs.
-import type { ModelId } from '../../../shared/ids';
+import type { ModelId } from '#shared/ids';
 
 export interface ModelConfig {
   model: ModelId;

@@ -7,24 +7,16 @@
 // "filter" is the output gradient (dy as [ho, wo, n, co]), dilated by the forward
 // stride, and whose output [ci, kh, kw, co] is the filter gradient transposed.
 import * as tf from '@tensorflow/tfjs';
+import { filterGradientInfo } from '../conv-gradient-info';
 import { type KernelArgs, withScope } from './kernel-scope';
 
 function conv2dBackpropFilter({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo {
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } =
-    attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    tf.backend_util.convertConv2DDataFormat(dataFormat),
-  );
+  const info = filterGradientInfo(x, attrs);
   if (info.dataFormat !== 'channelsLast') {
-    throw new Error(`wasm Conv2DBackpropFilter supports NHWC only, got ${dataFormat}.`);
+    throw new Error(
+      `wasm Conv2DBackpropFilter supports NHWC only, got ${String(attrs?.dataFormat)}.`,
+    );
   }
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const [, inHeight, inWidth] = x.shape as [number, number, number, number];

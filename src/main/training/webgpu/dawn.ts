@@ -10,7 +10,7 @@
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import type { GpuAdapter } from '../../../shared/domain';
+import type { GpuAdapter } from '#shared/domain';
 
 const require = createRequire(import.meta.url);
 

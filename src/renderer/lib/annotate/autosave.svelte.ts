@@ -3,8 +3,8 @@
 // user leaves the image). A failed save keeps the log and retries; a save refused
 // because another window saved meanwhile is stacked on top of that revision, which
 // stays in the history, so neither version is lost.
-import type { ImageRecord, MaskRevision } from '../../../shared/domain';
-import { ApiError } from '../../../shared/errors';
+import type { ImageRecord, MaskRevision } from '#shared/domain';
+import { ApiError } from '#shared/errors';
 import { api } from '../api';
 import type { Mask } from '../raster/mask';
 import { encodeRle } from '../raster/rle';

@@ -1,19 +1,18 @@
 // The annotator's canvas: a Konva stage with the photo on one layer, the mask overlay
 // on another and the polygon preview on a third, so painting redraws only (part of) the
-// mask layer and zoom/pan is one stage transform. Pointer input becomes raster edits on
-// the MaskEditor; each finished edit is one undo step and is reported through onEdit.
+// mask layer and zoom/pan is one stage transform. The canvas pans; every other press on
+// the image goes to the active tool (tools/), whose edits land on the MaskEditor; each
+// finished edit is one undo step and is reported through onEdit.
 import Konva from 'konva/lib/Core';
 import { Image as KonvaImage } from 'konva/lib/shapes/Image';
 import { Line } from 'konva/lib/shapes/Line';
-import { type Point, stampSegment } from '../raster/brush';
+import type { Point } from '../raster/brush';
 import type { MaskEditor } from '../raster/editor';
-import { floodFill } from '../raster/flood';
-import { magicWand } from '../raster/wand';
 import { fillHoles } from '../raster/holes';
-import { fillPolygon } from '../raster/polygon';
 import { inflate, isEmpty, type Rect, union } from '../raster/rect';
 import { MaskOverlay } from './overlay';
-import { isBrushTool, type ToolId } from './tools';
+import { TOOLS, toolById, type ToolId } from './tools';
+import type { Drag, PointerInput, ToolCanvas, ToolHandlers } from './tools/tool';
 import { fitView, toImage, type View, zoomAt } from './viewport';
 
 export interface MaskLook {
@@ -34,20 +33,8 @@ export interface CanvasCallbacks {
 }
 
 type Gesture =
-  | { kind: 'stroke'; pointerId: number; last: Point; value: 0 | 1 }
   | { kind: 'pan'; pointerId: number; start: Point; view: View }
-  | {
-      kind: 'lasso';
-      pointerId: number;
-      points: Point[];
-      start: Point;
-      value: 0 | 1;
-      moved: boolean;
-    };
-
-/** Screen pixels: a drag shorter than this is a click; a click this near closes a polygon. */
-const CLICK_SLOP = 5;
-const CLOSE_RADIUS = 8;
+  | { kind: 'tool'; pointerId: number; drag: Drag };
 
 export class AnnotatorCanvas {
   private readonly stage: Konva.Stage;
@@ -71,7 +58,22 @@ export class AnnotatorCanvas {
   /** Whether the user zoomed or panned; until then a resize refits the image. */
   private moved = false;
   private gesture: Gesture | null = null;
-  private polygon: { points: Point[]; value: 0 | 1 } | null = null;
+  private readonly handlers = new Map(TOOLS.map((tool) => [tool.id, tool.handlers()]));
+  /** What the tools may read and change. */
+  private readonly surface: ToolCanvas = {
+    mask: () => this.editor?.mask ?? null,
+    brushSize: () => this.brushSize,
+    tolerance: () => this.tolerance,
+    scale: () => this.view.scale,
+    toScreen: (at) => ({
+      x: at.x * this.view.scale + this.view.x,
+      y: at.y * this.view.scale + this.view.y,
+    }),
+    photoPixels: () => this.pixels(),
+    paint: (rect) => this.paint(rect),
+    commit: () => this.commit(),
+    edit: (rect) => this.edit(rect),
+  };
   private hover: Point | null = null;
   private cursorFrame = 0;
   /** Mask pixels changed since the last frame, redrawn alone unless the whole layer is. */
@@ -146,7 +148,7 @@ export class AnnotatorCanvas {
       );
     }
     this.gesture = null;
-    this.polygon = null;
+    this.active().cancel?.();
     this.photo?.destroy();
     this.overlay?.destroy();
     this.editor = editor;
@@ -165,12 +167,12 @@ export class AnnotatorCanvas {
   detach(): void {
     this.editor = null;
     this.gesture = null;
-    this.polygon = null;
+    this.active().cancel?.();
     this.drawPreview();
   }
 
   setTool(tool: ToolId): void {
-    if (tool !== 'polygon') this.cancelPolygon();
+    if (tool !== this.tool) this.cancel();
     this.tool = tool;
     this.updateCursor();
   }
@@ -254,43 +256,43 @@ export class AnnotatorCanvas {
     if (this.editor && !this.gesture) this.edit(this.editor.mask.clear());
   }
 
-  /** Replaces the whole mask (a prediction, a revision) as one undo step; false if equal. */
+  /**
+   * Replaces the whole mask (a prediction, a revision) as one undo step; false if equal.
+   * Not reported through onEdit: the caller reports it, knowing where the pixels came from.
+   */
   replace(pixels: Uint8Array): boolean {
     if (!this.editor || this.gesture) return false;
-    this.cancelPolygon();
+    this.cancel();
     const rect = this.editor.replace(pixels);
     if (isEmpty(rect)) return false;
     this.repaint(rect);
-    this.callbacks.onEdit();
     return true;
   }
 
-  /** Closes the polygon being clicked; false when none is open. */
-  closePolygon(): boolean {
-    const polygon = this.polygon;
-    if (!polygon) return false;
-    this.polygon = null;
-    if (polygon.points.length >= 3 && this.editor) {
-      this.edit(fillPolygon(this.editor.mask, polygon.points, polygon.value));
-    }
-    this.drawPreview();
-    return true;
+  /** Finishes what the tool has open (closes a polygon); false when nothing is. */
+  finish(): boolean {
+    return this.toTool((tool) => tool.finish?.(this.surface) ?? false);
   }
 
-  cancelPolygon(): boolean {
-    if (!this.polygon) return false;
-    this.polygon = null;
-    this.drawPreview();
-    return true;
+  /** Drops what the tool has open; false when nothing is. */
+  cancel(): boolean {
+    return this.toTool((tool) => tool.cancel?.() ?? false);
   }
 
-  /** Removes the last polygon vertex; false when no polygon is open. */
-  removeVertex(): boolean {
-    if (!this.polygon) return false;
-    this.polygon.points.pop();
-    if (this.polygon.points.length === 0) this.polygon = null;
+  /** Takes back the tool's last step (a polygon corner); false when nothing is open. */
+  back(): boolean {
+    return this.toTool((tool) => tool.back?.() ?? false);
+  }
+
+  private active(): ToolHandlers {
+    return this.handlers.get(this.tool)!;
+  }
+
+  /** Calls into the active tool, then redraws what it outlines. */
+  private toTool<T>(call: (tool: ToolHandlers) => T): T {
+    const result = call(this.active());
     this.drawPreview();
-    return true;
+    return result;
   }
 
   // ---- pointer input -------------------------------------------------------------
@@ -308,37 +310,9 @@ export class AnnotatorCanvas {
       this.updateCursor();
       return;
     }
-    const at = toImage(this.view, screen);
-    const value: 0 | 1 = event.altKey ? 0 : 1;
-    switch (this.tool) {
-      case 'brush':
-      case 'eraser': {
-        const paint = (this.tool === 'eraser') !== event.altKey ? 0 : 1;
-        this.gesture = { kind: 'stroke', pointerId, last: at, value: paint };
-        this.paint(stampSegment(this.editor.mask, at, at, this.brushSize, paint));
-        break;
-      }
-      case 'flood':
-        this.edit(floodFill(this.editor.mask, at.x, at.y));
-        break;
-      case 'wand': {
-        const rgba = this.pixels();
-        if (rgba) this.edit(magicWand(this.editor.mask, rgba, at.x, at.y, this.tolerance, value));
-        break;
-      }
-      case 'polygon':
-        if (this.polygon) this.addVertex(at, screen);
-        else
-          this.gesture = {
-            kind: 'lasso',
-            pointerId,
-            points: [at],
-            start: screen,
-            value,
-            moved: false,
-          };
-        break;
-    }
+    const input = { at: toImage(this.view, screen), screen, alt: event.altKey };
+    const drag = this.toTool((tool) => tool.down(this.surface, input));
+    if (drag) this.gesture = { kind: 'tool', pointerId, drag };
   };
 
   private readonly onPointerMove = (event: PointerEvent): void => {
@@ -347,33 +321,23 @@ export class AnnotatorCanvas {
     this.hover = screen;
     const gesture = this.gesture;
     if (gesture?.pointerId === event.pointerId && this.editor) {
-      if (gesture.kind === 'stroke') {
-        let rect: Rect = { x: 0, y: 0, w: 0, h: 0 };
-        // Coalesced events carry every sample since the last frame: smoother lines.
-        for (const sample of event.getCoalescedEvents?.() ?? [event]) {
-          const at = toImage(this.view, this.screenPoint(sample, box));
-          rect = union(
-            rect,
-            stampSegment(this.editor.mask, gesture.last, at, this.brushSize, gesture.value),
-          );
-          gesture.last = at;
-        }
-        this.paint(rect);
-      } else if (gesture.kind === 'pan') {
+      if (gesture.kind === 'tool') {
+        const input = (sample: MouseEvent, at = this.screenPoint(sample, box)): PointerInput => ({
+          at: toImage(this.view, at),
+          screen: at,
+          alt: sample.altKey,
+        });
+        // Coalesced events carry every sample since the last frame.
+        gesture.drag.move(input(event, screen), () =>
+          (event.getCoalescedEvents?.() ?? [event]).map((sample) => input(sample)),
+        );
+      } else {
         this.moved = true;
         this.setView({
           scale: gesture.view.scale,
           x: gesture.view.x + screen.x - gesture.start.x,
           y: gesture.view.y + screen.y - gesture.start.y,
         });
-      } else {
-        const last = gesture.points[gesture.points.length - 1]!;
-        const at = toImage(this.view, screen);
-        if (Math.hypot(at.x - last.x, at.y - last.y) * this.view.scale >= 2)
-          gesture.points.push(at);
-        if (Math.hypot(screen.x - gesture.start.x, screen.y - gesture.start.y) > CLICK_SLOP) {
-          gesture.moved = true;
-        }
       }
     }
     this.drawPreview();
@@ -387,11 +351,7 @@ export class AnnotatorCanvas {
     if (this.container.hasPointerCapture(event.pointerId)) {
       this.container.releasePointerCapture(event.pointerId);
     }
-    if (gesture.kind === 'stroke') this.commit();
-    else if (gesture.kind === 'lasso' && this.editor) {
-      if (gesture.moved) this.edit(fillPolygon(this.editor.mask, gesture.points, gesture.value));
-      else this.polygon = { points: [gesture.points[0]!], value: gesture.value };
-    }
+    if (gesture.kind === 'tool') gesture.drag.up();
     this.updateCursor();
     this.reportCursor();
   };
@@ -403,7 +363,7 @@ export class AnnotatorCanvas {
   };
 
   private readonly onDoubleClick = (): void => {
-    if (this.tool === 'polygon') this.closePolygon();
+    this.toTool((tool) => tool.doubleClick?.(this.surface));
   };
 
   private readonly onWheel = (event: WheelEvent): void => {
@@ -413,19 +373,6 @@ export class AnnotatorCanvas {
     if (event.ctrlKey || event.metaKey) this.callbacks.onBrushResize(factor);
     else this.zoomBy(factor, this.screenPoint(event));
   };
-
-  private addVertex(at: Point, screen: Point): void {
-    const polygon = this.polygon!;
-    const first = polygon.points[0]!;
-    const firstOnScreen = {
-      x: first.x * this.view.scale + this.view.x,
-      y: first.y * this.view.scale + this.view.y,
-    };
-    const nearFirst =
-      Math.hypot(screen.x - firstOnScreen.x, screen.y - firstOnScreen.y) <= CLOSE_RADIUS;
-    if (nearFirst && polygon.points.length >= 3) this.closePolygon();
-    else polygon.points.push(at);
-  }
 
   // ---- edits and drawing ---------------------------------------------------------
 
@@ -526,7 +473,7 @@ export class AnnotatorCanvas {
   }
 
   private drawPreview(): void {
-    const brush = isBrushTool(this.tool);
+    const brush = toolById(this.tool).pointer === 'brush';
     const showRing =
       brush && this.hover !== null && this.gesture?.kind !== 'pan' && !this.spaceHeld;
     this.ring.style.display = showRing ? 'block' : 'none';
@@ -535,19 +482,16 @@ export class AnnotatorCanvas {
       this.ring.style.width = this.ring.style.height = `${diameter}px`;
       this.ring.style.transform = `translate(${this.hover.x - diameter / 2}px, ${this.hover.y - diameter / 2}px)`;
     }
-    const gesture = this.gesture;
-    const points =
-      gesture?.kind === 'lasso'
-        ? gesture.points
-        : this.polygon && this.hover
-          ? [...this.polygon.points, toImage(this.view, this.hover)]
-          : (this.polygon?.points ?? null);
+    const outline =
+      this.gesture?.kind === 'tool' && this.gesture.drag.outline
+        ? this.gesture.drag.outline()
+        : (this.active().outline?.(this.hover && toImage(this.view, this.hover)) ?? null);
     // Only a polygon in progress needs the preview layer redrawn.
-    if (points === null && !this.outlinePath.visible()) return;
-    this.outlinePath.visible(points !== null);
-    if (points) {
-      this.outlinePath.points(points.flatMap((p) => [p.x, p.y]));
-      this.outlinePath.closed(gesture?.kind === 'lasso');
+    if (outline === null && !this.outlinePath.visible()) return;
+    this.outlinePath.visible(outline !== null);
+    if (outline) {
+      this.outlinePath.points(outline.points.flatMap((p) => [p.x, p.y]));
+      this.outlinePath.closed(outline.closed);
     }
     this.uiLayer.batchDraw();
   }
@@ -558,7 +502,7 @@ export class AnnotatorCanvas {
       ? 'grabbing'
       : this.spaceHeld
         ? 'grab'
-        : isBrushTool(this.tool)
+        : toolById(this.tool).pointer === 'brush'
           ? 'none'
           : 'crosshair';
     this.drawPreview();

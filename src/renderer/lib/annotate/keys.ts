@@ -35,7 +35,7 @@ const plain = (key: string) => (event: KeyboardEvent) =>
   !primary(event) && !event.altKey && event.key.toLowerCase() === key;
 
 export const BINDINGS: Binding[] = [
-  // Picking a tool: its key and words come with the tool (tools.ts).
+  // Picking a tool: its key and words come with the tool (tools/).
   ...TOOLS.map((tool) => ({
     action: tool.id,
     keys: [tool.key],
@@ -102,4 +102,14 @@ export const GESTURES: { keys: string; description: string }[] = [
 
 export function actionFor(event: KeyboardEvent): Action | null {
   return BINDINGS.find((b) => b.matches(event))?.action ?? null;
+}
+
+/** Whether the focused control needs this key itself (typing, sliders, checkboxes). */
+export function ownsKey(target: EventTarget | null, key: string): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  if (target.isContentEditable || target instanceof HTMLTextAreaElement) return true;
+  if (target instanceof HTMLSelectElement) return true;
+  if (!(target instanceof HTMLInputElement)) return false;
+  if (['text', 'number', 'search'].includes(target.type)) return true;
+  return key.startsWith('Arrow') || key === ' ';
 }

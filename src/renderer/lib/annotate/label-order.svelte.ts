@@ -3,7 +3,7 @@
 // this order instead of the dataset's, until they leave it or it runs out. The order is
 // the one fetched at the start, so a corrected image keeps its place for "previous"
 // while "next" skips what no longer needs anyone.
-import type { LabelQueue } from '../../../shared/domain';
+import type { LabelQueue } from '#shared/domain';
 import { api } from '../api';
 
 type Entry = LabelQueue['images'][number];

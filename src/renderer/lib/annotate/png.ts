@@ -1,5 +1,6 @@
 // Masks in and out of PNG through the browser's own codecs: the store takes a grey PNG
 // (0/255) per revision, and masks, revisions and prediction maps come back as media URLs.
+import { api } from '../api';
 import { Mask } from '../raster/mask';
 
 /** Encodes a mask as a 0/255 grey image in PNG. */
@@ -35,6 +36,16 @@ export async function loadBitmap(url: string): Promise<ImageBitmap> {
     });
   } catch {
     throw new Error('The image file is damaged or in a format this browser cannot decode.');
+  }
+}
+
+/** A stored mask revision (0/255 PNG) of an image of this size. */
+export async function loadStoredMask(maskId: number, width: number, height: number): Promise<Mask> {
+  const bitmap = await loadBitmap(api.mediaUrl({ kind: 'mask', maskId }));
+  try {
+    return bitmapToMask(bitmap, width, height, 1, true);
+  } finally {
+    bitmap.close();
   }
 }
 

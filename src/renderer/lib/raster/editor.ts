@@ -3,7 +3,7 @@
 // shadow copy of the last committed pixels, so tools never have to save "before" data.
 import { History } from './history';
 import { Mask } from './mask';
-import { applyPatch, diffPatch } from './patch';
+import { applyPatch, diffPatch, type Patch } from './patch';
 import { EMPTY_RECT, isEmpty, type Rect, union } from './rect';
 
 export class MaskEditor {
@@ -40,16 +40,17 @@ export class MaskEditor {
 
   /** Steps back; returns the rect to repaint, or null when there is nothing to undo. */
   undo(): Rect | null {
-    this.commit();
-    const patch = this.history.undo();
-    if (!patch) return null;
-    applyPatch(patch, this.mask.width, this.mask.data, this.shadow);
-    return patch.rect;
+    return this.travel(() => this.history.undo());
   }
 
   redo(): Rect | null {
+    return this.travel(() => this.history.redo());
+  }
+
+  /** Applies the patch history hands out (it knows the direction) after committing what is pending. */
+  private travel(step: () => Patch | null): Rect | null {
     this.commit();
-    const patch = this.history.redo();
+    const patch = step();
     if (!patch) return null;
     applyPatch(patch, this.mask.width, this.mask.data, this.shadow);
     return patch.rect;

@@ -1,6 +1,6 @@
 // The dataset list every view shares (the Datasets view, pickers in Train and Annotate).
 // Writes go through here so the list stays current without refetching.
-import type { Dataset } from '../../../shared/domain';
+import type { Dataset } from '#shared/domain';
 import { api } from '../api';
 import { ListStore } from './list.svelte';
 

@@ -2,9 +2,9 @@
 // Compare views. The engine's events keep it current: 'run.updated' replaces a row,
 // 'run.progress' carries the batch-level state of the training run, 'run.epoch' appends
 // to a run's curves, 'run.deleted' drops it. Writes go through here as well.
-import type { Input } from '../../../shared/api';
-import type { EpochMetrics, Run, TrainProgress } from '../../../shared/domain';
-import { RESUMABLE, type RunStatus } from '../../../shared/ids';
+import type { Input } from '#shared/api';
+import type { EpochMetrics, Run, TrainProgress } from '#shared/domain';
+import { RESUMABLE, type RunStatus } from '#shared/ids';
 import { api } from '../api';
 import { ListStore } from './list.svelte';
 

@@ -1,6 +1,6 @@
 // What the engine says about this machine: version, data folder, training backends, and
 // whether native dialogs exist (Electron) or paths must be typed (browser mode).
-import type { SystemInfo } from '../../../shared/api';
+import type { SystemInfo } from '#shared/api';
 import { api } from '../api';
 import { describeError } from './toasts.svelte';
 

@@ -1,6 +1,6 @@
 // How a group of runs launched together reads: what they share, and the seeds and ids
 // they span, not the first run's seed for all of them.
-import type { Run } from '../../../shared/domain';
+import type { Run } from '#shared/domain';
 import { configSummary } from '../runs/run-format';
 
 /** [1, 2, 3] -> "seeds 1–3"; [1, 3] -> "seeds 1, 3"; [2] -> "seed 2". */

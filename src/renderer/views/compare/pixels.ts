@@ -2,7 +2,7 @@
 // the ground-truth mask, drawn as a prediction or as an error map. Done here rather than
 // on the engine so the threshold slider redraws the open image at once; the numbers come
 // from the engine (compare.compute); both decide foreground with shared/metrics.
-import { foregroundTable } from '../../../shared/metrics';
+import { foregroundTable } from '#shared/metrics';
 import { loadBitmap } from '../../lib/annotate/png';
 
 /** One 8-bit channel of an image: a mask (0/255) or a probability map. */
@@ -12,7 +12,7 @@ export interface Plane {
   data: Uint8Array;
 }
 
-import { ERROR_COLOURS, errorColour } from '../../../shared/error-colours';
+import { ERROR_COLOURS, errorColour } from '#shared/error-colours';
 
 /** True positive, false positive, false negative: one palette with the HTML report. */
 export { ERROR_COLOURS };

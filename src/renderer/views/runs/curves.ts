@@ -7,10 +7,10 @@ import {
   LEARNING_CURVES_DATA,
   type ChartData,
   type ChartSpec,
-} from '../../../shared/charts';
-import { VALUE_AXIS } from '../../../shared/charts/learning-curves';
-import { CHART_CONFIG, PANEL } from '../../../shared/charts/spec';
-import type { EpochMetrics } from '../../../shared/domain';
+} from '#shared/charts';
+import { VALUE_AXIS } from '#shared/charts/learning-curves';
+import { CHART_CONFIG, PANEL } from '#shared/charts/spec';
+import type { EpochMetrics } from '#shared/domain';
 
 export interface CurveSeries {
   /** One line per run. */

@@ -1,7 +1,7 @@
 // How runs read in the Train, Runs and Compare views.
-import type { Run, TrainConfig, TrainProgress } from '../../../shared/domain';
-import { BACKEND_LABELS, MODEL_LABELS, type BackendId, type RunStatus } from '../../../shared/ids';
-import { inputOf, inputTag } from '../../../shared/input';
+import type { Run, TrainConfig, TrainProgress } from '#shared/domain';
+import { BACKEND_LABELS, MODEL_LABELS, type BackendId, type RunStatus } from '#shared/ids';
+import { inputOf, inputTag } from '#shared/input';
 
 // The run views take it from here with the rest of how runs read.
 export { MODEL_LABELS };
