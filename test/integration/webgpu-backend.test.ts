@@ -11,6 +11,7 @@ import { exportOnnx } from '../../src/main/onnx/export';
 import { createRun, getRun } from '../../src/main/store/runs';
 import { availableBackends, initBackend } from '../../src/main/training/backend';
 import { checkTrainingFits } from '../../src/main/training/backend-errors';
+import { WEBGPU_TRAINING_KERNELS } from '../../src/main/training/webgpu/kernels';
 import { buildModel, type ModelConfig } from '../../src/main/training/models';
 import { trainRun } from '../../src/main/training/trainer';
 import {
@@ -118,6 +119,9 @@ describe.skipIf(skipReason !== null)(title, () => {
     expect(await initBackend('webgpu')).toBe('webgpu');
     expect(tf.getBackend()).toBe('webgpu');
     expect(await startDawn()).toEqual(adapter);
+    for (const config of WEBGPU_TRAINING_KERNELS) {
+      expect(tf.getKernel(config.kernelName, 'webgpu'), config.kernelName).toBe(config);
+    }
     expect(adapter.device).not.toBe('');
     expect(adapter.maxStorageBufferBindingSize).toBeGreaterThan(0);
     const sum = tf.add(tf.tensor([1, 2, 3]), tf.tensor([10, 20, 30]));

@@ -178,14 +178,17 @@ let webgpuReasonShown = false;
 
 async function startWebgpu(): Promise<void> {
   await startDawn();
-  const tf = await loadTf();
+  const [tf, { registerWebgpuTrainingKernels }] = await Promise.all([
+    loadTf(),
+    import('./webgpu/kernels/index'),
+  ]);
   // A lost device does not come back: tfjs must make the backend again, on a new device.
   if (deviceFailure()) {
     const factory = tf.findBackendFactory('webgpu');
     tf.removeBackend('webgpu');
     tf.registerBackend('webgpu', factory, WEBGPU_PRIORITY);
   }
-  // WEBGPU: the lead adds registerWebgpuTrainingKernels() (./webgpu/kernels/index) here.
+  registerWebgpuTrainingKernels();
   // setBackend answers false (and tfjs logs why) when the adapter or device is refused;
   // training must then stop rather than run on whatever backend was current.
   if (!(await tf.setBackend('webgpu'))) throw new Error('the webgpu backend did not start');
