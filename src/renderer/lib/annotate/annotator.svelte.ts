@@ -107,7 +107,11 @@ export class Annotator {
       const [photo, mask] = await Promise.all([
         loadBitmap(api.mediaUrl({ kind: 'image', imageId: id })),
         image.mask
-          ? loadStoredMask(image.mask.id, image.width, image.height)
+          ? loadStoredMask(
+              api.mediaUrl({ kind: 'mask', maskId: image.mask.id }),
+              image.width,
+              image.height,
+            )
           : new Mask(image.width, image.height),
       ]);
       if (token !== this.loadToken) {

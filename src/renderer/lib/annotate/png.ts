@@ -1,6 +1,5 @@
 // Masks in and out of PNG through the browser's own codecs: the store takes a grey PNG
 // (0/255) per revision, and masks, revisions and prediction maps come back as media URLs.
-import { api } from '../api';
 import { Mask } from '../raster/mask';
 
 /** Encodes a mask as a 0/255 grey image in PNG. */
@@ -39,9 +38,13 @@ export async function loadBitmap(url: string): Promise<ImageBitmap> {
   }
 }
 
-/** A stored mask revision (0/255 PNG) of an image of this size. */
-export async function loadStoredMask(maskId: number, width: number, height: number): Promise<Mask> {
-  const bitmap = await loadBitmap(api.mediaUrl({ kind: 'mask', maskId }));
+/**
+ * A stored mask revision (a 0/255 PNG at `url`, the engine's media URL of the mask) of an
+ * image of this size. The URL comes from the caller so this module stays free of the
+ * engine client, and loadable wherever a test has no window.
+ */
+export async function loadStoredMask(url: string, width: number, height: number): Promise<Mask> {
+  const bitmap = await loadBitmap(url);
   try {
     return bitmapToMask(bitmap, width, height, 1, true);
   } finally {
