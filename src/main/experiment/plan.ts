@@ -14,7 +14,7 @@ import { findDatasetId, getDataset } from '../store/datasets';
 import { canonicalProtocol, seedList } from './grid';
 import { deriveSparsityTasks } from './sparsity';
 import { saveExperiment, type ExperimentRecord } from '../store/experiments';
-import { listStoredImages } from '../store/images';
+import { hasTrainingMask, listStoredImages } from '../store/images';
 import { experimentCells } from './cells';
 
 export interface Plan {
@@ -62,8 +62,7 @@ function checkSharedImages(ctx: Pick<AppContext, 'db'>, axis: readonly GridDatas
   const imagesOf = (d: GridDataset) =>
     new Set(
       listStoredImages(ctx.db, d.id)
-        // What trains and tests: annotated masks, not pre-labels or excluded images.
-        .filter((i) => i.mask && i.mask.source !== 'prediction' && !i.excluded)
+        .filter(hasTrainingMask)
         .map((i) => `${i.split}/${i.sha256}`),
     );
   const [first, ...rest] = axis;

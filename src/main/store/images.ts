@@ -83,6 +83,14 @@ function toStoredImage(row: ImageRow): StoredImage {
   };
 }
 
+/**
+ * Whether an image trains and tests: it has a mask a person drew, imported or accepted
+ * (an untouched pre-label does not count) and is not excluded.
+ */
+export function hasTrainingMask(image: StoredImage): boolean {
+  return image.mask !== null && image.mask.source !== 'prediction' && !image.excluded;
+}
+
 export function toImageRecord(image: StoredImage): ImageRecord {
   const { id, datasetId, stem, split, width, height, mask, excluded } = image;
   return { id, datasetId, stem, split, width, height, mask, excluded };
@@ -251,7 +259,7 @@ export function imagesToLabel(
      WHERE image_id = ? AND uncertainty IS NOT NULL ORDER BY created_at DESC LIMIT 1`,
   );
   return listStoredImages(db, datasetId)
-    .filter((i) => !i.excluded && (i.mask === null || i.mask.source === 'prediction'))
+    .filter((i) => !i.excluded && !hasTrainingMask(i))
     .map((image) => {
       const row = latest.get(image.id) as { runId: number; uncertainty: number } | undefined;
       return { image, uncertainty: row?.uncertainty ?? null, runId: row?.runId ?? null };

@@ -15,7 +15,7 @@ import { UNASSIGNED_TRAIN, UNASSIGNED_VALIDATION } from '#shared/splits';
 import { windowStarts } from '../predict/geometry';
 import { CHANNELS, resizeRaw, scaledSize, toRgb, toSquare, toUnit } from '../predict/view';
 import type { Db } from '../store/database';
-import { listStoredImages } from '../store/images';
+import { hasTrainingMask, listStoredImages } from '../store/images';
 import { deriveRng, shuffled, type Rng } from './random';
 
 export interface SampleRef {
@@ -52,7 +52,7 @@ export type SplitName = keyof Splits<unknown>;
  */
 export function maskedImages(db: Db, datasetId: number): SampleRef[] {
   return listStoredImages(db, datasetId).flatMap((image) =>
-    image.maskFile && image.mask?.source !== 'prediction' && !image.excluded
+    image.maskFile && hasTrainingMask(image)
       ? [
           {
             imageId: image.id,
