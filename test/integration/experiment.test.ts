@@ -300,6 +300,22 @@ describe('jaccard experiment', () => {
     transitionRun(ctx.db, theirs.id, ['running'], { status: 'cancelled', pid: null });
   });
 
+  it("keeps the sweep under its source dataset's name when asked by id", async () => {
+    const face = (await dispatch(ctx, 'datasets.list', {})) as { id: number; name: string }[];
+    const { record } = await planExperiment(ctx, {
+      ...request,
+      // Its own protocol: the same one would take over the grid the tests above share.
+      protocol: { ...PROTOCOL, epochs: 1 },
+      datasets: [],
+      sparsitySweep: { dataset: String(face.find((d) => d.name === 'face')!.id), levels: [0.2] },
+    });
+    expect(record.grid.sparsitySweep).toEqual({ dataset: 'face', levels: [0.2] });
+    expect(record.grid.datasets.map((d) => d.derivedFrom?.dataset ?? d.name)).toEqual([
+      'face',
+      'face',
+    ]);
+  });
+
   it('names a missing dataset and how to import it', async () => {
     await expect(planExperiment(ctx, { ...request, datasets: ['face', 'lips'] })).rejects.toThrow(
       /no dataset named "lips".*jaccard import/,
