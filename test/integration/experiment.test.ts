@@ -17,7 +17,11 @@ import { importFolder } from '../../src/main/images/importer';
 import { runManager } from '../../src/main/training/run-manager';
 import { isProcessAlive } from '../../src/main/process-alive';
 import { getRun, listEpochs, listRuns, runPid, transitionRun } from '../../src/main/store/runs';
-import type { ExperimentDetail, ExperimentRequest } from '../../src/shared/api/experiments';
+import type {
+  ExperimentDetail,
+  ExperimentReport,
+  ExperimentRequest,
+} from '../../src/shared/api/experiments';
 import { repoRoot } from './train-fixture';
 
 const DATASETS = resolve(repoRoot, '../shared/datasets');
@@ -157,7 +161,11 @@ describe('jaccard experiment', () => {
     expect(record.grid.datasets.map((d) => d.name)).toEqual(['face', 'eyes']);
     const result = await runExperiment(ctx, record);
     expect(result.unfinished).toEqual([]);
-    const report = await experimentReport(ctx, record, result.cells);
+    // As the app asks for it: the engine reads the cells back itself.
+    const report = (await dispatch(ctx, 'experiments.report', {
+      id: record.id,
+    })) as ExperimentReport;
+    expect(report.filename).toBe(`experiment-${record.id}.html`);
     expect(report.html).toContain('Real targets on the same images: face, eyes');
     expect(report.sparsitySvg).toMatch(/face[\s\S]*eyes|eyes[\s\S]*face/);
     expect(report.sweepSvg).toBeNull();
@@ -314,6 +322,13 @@ describe('jaccard experiment', () => {
       'face',
       'face',
     ]);
+  });
+
+  it('says an experiment to report on does not exist', async () => {
+    await expect(dispatch(ctx, 'experiments.report', { id: 999 })).rejects.toMatchObject({
+      code: 'not-found',
+      message: 'Experiment 999 does not exist.',
+    });
   });
 
   it('names a missing dataset and how to import it', async () => {

@@ -135,6 +135,20 @@ export interface ExperimentDetail extends Experiment {
   summary: GroupSummary[];
 }
 
+/** The experiment as one self-contained HTML page (figures inline as SVG), as it stands. */
+export interface ExperimentReport {
+  /** What to save the page as. */
+  filename: string;
+  html: string;
+  /**
+   * The sparsity figure alone, for documents that embed it: the real axis when the grid
+   * has one, else every dataset; null without points.
+   */
+  sparsitySvg: string | null;
+  /** The eroded sweep's figure when the grid has a real axis too; else null. */
+  sweepSvg: string | null;
+}
+
 export const experimentCalls = {
   /**
    * Creates the experiment (or finds the one with the same protocol), derives the
@@ -144,4 +158,6 @@ export const experimentCalls = {
   'experiments.start': call<ExperimentDetail>()(experimentRequestSchema),
   'experiments.list': call<Experiment[]>()(z.object({})),
   'experiments.get': call<ExperimentDetail>()(z.object({ id })),
+  /** Runs that have not finished are named in the report and left out of it. */
+  'experiments.report': call<ExperimentReport>()(z.object({ id })),
 };
