@@ -23,6 +23,8 @@ export type Protocol = z.output<typeof protocolSchema>;
 /** Foreground fractions the sweep aims its derived tasks at, by default. */
 export const DEFAULT_SWEEP_LEVELS: readonly number[] = [0.3, 0.1, 0.03];
 
+const LEVEL = 'Levels are foreground fractions between 0 and 1, e.g. 0.2, 0.05.';
+
 const distinct = <T>(values: readonly T[]) => new Set(values).size === values.length;
 
 const datasetNames = z
@@ -43,8 +45,8 @@ export const experimentRequestSchema = z
       .object({
         dataset: z.string().trim().min(1),
         levels: z
-          .array(z.number().gt(0).lt(1))
-          .min(1)
+          .array(z.number(LEVEL).gt(0, LEVEL).lt(1, LEVEL))
+          .min(1, LEVEL)
           .default([...DEFAULT_SWEEP_LEVELS]),
       })
       .optional(),
