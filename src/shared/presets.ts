@@ -1,8 +1,10 @@
 // Starting points for a training config: a preset fills the schedule and network fields;
-// the dataset, loss, seed, backend and input mode stay as chosen. The Train view offers
-// them as chips and the CLI as `--preset` (train and experiment), explicit flags winning.
+// the dataset, loss, seed, backend and input mode stay as chosen. The Train and Experiment
+// forms offer them as chips and the CLI as `--preset` (train and experiment), explicit
+// flags winning.
 import { trainConfigSchema } from './api/runs';
 import type { TrainConfig } from './domain';
+import type { ModelId } from './ids';
 
 export const PRESET_IDS = ['quick', 'standard', 'paper'] as const;
 export type PresetId = (typeof PRESET_IDS)[number];
@@ -23,6 +25,8 @@ const PRESET_KEYS = [
 ] as const satisfies readonly (keyof TrainConfig)[];
 
 export type PresetFields = Pick<TrainConfig, (typeof PRESET_KEYS)[number]>;
+/** What a preset sets of an experiment's protocol: all but the model, which its grid varies. */
+export type ProtocolPresetFields = Omit<PresetFields, 'model'>;
 
 export interface Preset {
   id: PresetId;
@@ -88,7 +92,22 @@ export function getPreset(id: PresetId): Preset {
   return PRESETS.find((p) => p.id === id)!;
 }
 
-/** The preset whose fields the config carries unchanged, if any. */
-export function matchPreset(config: PresetFields): PresetId | null {
-  return PRESETS.find((p) => PRESET_KEYS.every((k) => p.fields[k] === config[k]))?.id ?? null;
+export function presetProtocol(id: PresetId): ProtocolPresetFields {
+  const fields: Partial<PresetFields> = { ...getPreset(id).fields };
+  delete fields.model;
+  return fields as ProtocolPresetFields;
+}
+
+/**
+ * The preset whose fields the config carries unchanged, if any. Without a model (an
+ * experiment's protocol) the other fields decide.
+ */
+export function matchPreset(config: ProtocolPresetFields & { model?: ModelId }): PresetId | null {
+  return (
+    PRESETS.find((p) =>
+      PRESET_KEYS.every(
+        (k) => (k === 'model' && config.model === undefined) || p.fields[k] === config[k],
+      ),
+    )?.id ?? null
+  );
 }

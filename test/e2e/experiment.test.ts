@@ -1,47 +1,58 @@
 // The paper's experiment launched from the Compare view against the real engine and
-// trainer: one tiny fasseg-face dataset, U-Net, soft IoU vs BCE, one seed at 32 px for one
-// epoch; the list follows its cells to 2/2 and links to the comparison of its runs.
-import { rmSync } from 'node:fs';
+// trainer, on tiny FASSEG subsets at 32 px for one epoch: one fasseg-face dataset, U-Net,
+// soft IoU vs BCE, one seed, the list following its cells to 2/2 and linking to the
+// comparison of its runs; then the sparsity axis (faces and eyes of the same images) under
+// the Quick preset, its protocol and axis as the engine stored them, and its report saved.
+import { readFileSync, rmSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { presetProtocol } from '../../src/shared/presets';
 import { launchApp, type AppHarness } from './harness';
 import { engineCall, faceSubset } from './train-compare-helpers';
 
 /** Two one-epoch trainings of a few seconds each; generous for a loaded machine. */
 const TRAINING = { timeout: 50_000 };
+/** Four of them, and the report's charts. */
+const AXIS_TRAINING = { timeout: 100_000 };
 
 describe('Experiment from the Compare view', () => {
   let app: AppHarness;
   let page: Page;
-  let source: string;
+  let sources: string[] = [];
 
   beforeAll(async () => {
-    source = faceSubset({ train: 4, test: 2 });
+    // The same first images of the faces, as two targets: the face, and the eyes.
+    sources = [faceSubset({ train: 4, test: 2 }), faceSubset({ train: 4, test: 2 }, 'fasseg-eyes')];
     app = await launchApp();
-    const report = await engineCall(app, 'datasets.import', { folder: source, name: 'faces' });
-    expect(report.splits).toMatchObject({ train: 4, test: 2 });
+    for (const [i, name] of ['faces', 'eyes'].entries()) {
+      const report = await engineCall(app, 'datasets.import', { folder: sources[i]!, name });
+      expect(report.splits).toMatchObject({ train: 4, test: 2 });
+    }
     page = await app.open('#/compare');
     page.setDefaultTimeout(15_000);
   });
 
   afterAll(async () => {
-    if (source) rmSync(source, { recursive: true, force: true });
+    for (const source of sources) rmSync(source, { recursive: true, force: true });
     await app?.close(); // fails the run if the page logged any error
   });
 
   it('runs the grid, shows its progress and opens the comparison', TRAINING, async () => {
     const form = page.getByRole('form', { name: 'Experiment settings' });
-    await form.getByLabel('faces').check();
+    await form.getByRole('group', { name: 'Datasets', exact: true }).getByLabel('faces').check();
     expect(await form.getByLabel('U-Net').isChecked()).toBe(true);
     expect(await form.getByLabel('Soft IoU (Rahman & Wang)').isChecked()).toBe(true);
     expect(await form.getByLabel('Binary cross-entropy').isChecked()).toBe(true);
     await form.getByLabel('Seeds').fill('1');
     await form.getByLabel('Image size (px)').fill('32');
-    await form.getByLabel('Epochs').fill('1');
+    await form.getByLabel('Epochs', { exact: true }).fill('1');
     await form.getByRole('button', { name: 'Run experiment' }).click();
 
     const item = page.getByRole('list', { name: 'Experiments' }).getByRole('listitem');
     await expect.poll(() => item.count()).toBe(1);
+    expect(await item.getByTestId('grid').innerText()).toBe(
+      'datasets: faces · U-Net · Soft IoU (Rahman & Wang) vs Binary cross-entropy · 1 seed',
+    );
     const cells = item.getByTestId('cells');
     await expect.poll(() => cells.innerText(), TRAINING).toBe('2/2 finished');
 
@@ -56,4 +67,77 @@ describe('Experiment from the Compare view', () => {
     const table = page.getByRole('region', { name: 'Metrics' });
     await expect.poll(() => table.locator('tr[data-arm] td[data-metric="iou"]').count()).toBe(2);
   });
+
+  it(
+    'runs a sparsity axis under the Quick preset and saves its report',
+    AXIS_TRAINING,
+    async () => {
+      await page.getByRole('navigation').getByRole('link', { name: 'Compare' }).click();
+      const form = page.getByRole('form', { name: 'Experiment settings' });
+      const run = form.getByRole('button', { name: 'Run experiment' });
+      const problem = form.getByRole('alert');
+      const axis = form.getByRole('group', { name: 'Sparsity axis (same images, other targets)' });
+      await axis.getByLabel('faces').check();
+      // The schema's rules, said in the form before the engine is asked.
+      await expect
+        .poll(() => problem.innerText())
+        .toBe('Sparsity axis: An axis needs at least two datasets.');
+      expect(await run.isDisabled()).toBe(true);
+      await axis.getByLabel('eyes').check();
+      await form.getByLabel('Eroded sweep (optional)').selectOption({ label: 'faces' });
+      await form.getByLabel('Sweep levels').fill('0.2, 2');
+      await expect
+        .poll(() => problem.innerText())
+        .toBe('Eroded sweep: Levels are foreground fractions between 0 and 1, e.g. 0.2, 0.05.');
+      expect(await run.isDisabled()).toBe(true);
+      await form.getByLabel('Eroded sweep (optional)').selectOption({ label: 'None' });
+
+      const quick = form.getByRole('button', { name: 'Quick' });
+      await quick.click();
+      expect(await quick.getAttribute('aria-pressed')).toBe('true');
+      expect(await form.getByLabel('Batch size').inputValue()).toBe('4');
+      await form.getByRole('button', { name: 'Patches' }).click();
+      const words = form.getByTestId('input-words');
+      expect(await words.innerText()).toBe('patches of 64 px at full resolution');
+      await form.getByRole('button', { name: 'Whole image resized' }).click();
+      await form.getByLabel('Seeds').fill('1');
+      await form.getByLabel('Image size (px)').fill('32');
+      await form.getByLabel('Epochs', { exact: true }).fill('1');
+      expect(await quick.getAttribute('aria-pressed')).toBe('false');
+      expect(await run.isDisabled()).toBe(false);
+      await run.click();
+
+      await expect.poll(async () => (await engineCall(app, 'experiments.list', {})).length).toBe(2);
+      const listed = await engineCall(app, 'experiments.list', {});
+      const { id } = listed.find((e) => e.grid.sparsityAxis)!;
+      const detail = await engineCall(app, 'experiments.get', { id });
+      // In the list's order (by name), as the checkboxes hold them.
+      expect(detail.grid.sparsityAxis).toEqual(['eyes', 'faces']);
+      expect(detail.grid.datasets.map((d) => d.name)).toEqual(['eyes', 'faces']);
+      expect(detail.grid.sparsitySweep).toBeNull();
+      expect(detail.protocol).toMatchObject({
+        ...presetProtocol('quick'),
+        size: 32,
+        epochs: 1,
+        input: { mode: 'resize' },
+      });
+      expect(detail.counts.total).toBe(4);
+
+      const item = page.locator(`li[data-experiment-id="${id}"]`);
+      expect(await item.getByTestId('grid').innerText()).toBe(
+        'sparsity axis: eyes, faces · U-Net · Soft IoU (Rahman & Wang) vs Binary cross-entropy · 1 seed',
+      );
+      await expect
+        .poll(() => item.getByTestId('cells').innerText(), AXIS_TRAINING)
+        .toBe('4/4 finished');
+      const [download] = await Promise.all([
+        page.waitForEvent('download', AXIS_TRAINING),
+        item.getByRole('button', { name: 'Save report' }).click(),
+      ]);
+      expect(download.suggestedFilename()).toBe(`experiment-${id}.html`);
+      const html = readFileSync(await download.path(), 'utf8');
+      // The sparsity figure, inline: the downloaded page is the whole report.
+      expect(html).toMatch(/<h3>Real targets on the same images: eyes, faces<\/h3>\s*<figure><svg/);
+    },
+  );
 });

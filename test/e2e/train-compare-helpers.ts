@@ -1,6 +1,6 @@
 // What the Train/Runs/Compare browser test needs beside the harness: a small copy of
-// fasseg-face to import, and typed calls straight into the engine (the store's truth to
-// hold the UI's numbers against).
+// fasseg-face (or another target of the same faces) to import, and typed calls straight
+// into the engine (the store's truth to hold the UI's numbers against).
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -8,19 +8,26 @@ import { dispatch } from '../../src/main/api';
 import type { Input, Method, Output } from '../../src/shared/api';
 import { repoRoot, type AppHarness } from './harness';
 
-const FACE = resolve(repoRoot, '../shared/datasets/fasseg-face');
+const DATASETS = resolve(repoRoot, '../shared/datasets');
 
-/** A temp folder with the first `train` and `test` image/mask pairs of fasseg-face. */
-export function faceSubset(counts: { train: number; test: number }): string {
+/**
+ * A temp folder with the first `train` and `test` image/mask pairs of fasseg-face, or of
+ * another FASSEG target (fasseg-eyes, ...): the same first images, other masks.
+ */
+export function faceSubset(
+  counts: { train: number; test: number },
+  dataset = 'fasseg-face',
+): string {
+  const source = join(DATASETS, dataset);
   const root = mkdtempSync(join(tmpdir(), 'jaccard-face-'));
   for (const split of ['train', 'test'] as const) {
-    const stems = readdirSync(join(FACE, split, 'images'))
+    const stems = readdirSync(join(source, split, 'images'))
       .sort()
       .slice(0, counts[split]);
     for (const kind of ['images', 'masks']) {
       mkdirSync(join(root, split, kind), { recursive: true });
       for (const stem of stems)
-        copyFileSync(join(FACE, split, kind, stem), join(root, split, kind, stem));
+        copyFileSync(join(source, split, kind, stem), join(root, split, kind, stem));
     }
   }
   return root;

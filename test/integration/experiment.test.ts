@@ -17,7 +17,11 @@ import { importFolder } from '../../src/main/images/importer';
 import { runManager } from '../../src/main/training/run-manager';
 import { isProcessAlive } from '../../src/main/process-alive';
 import { getRun, listEpochs, listRuns, runPid, transitionRun } from '../../src/main/store/runs';
-import type { ExperimentDetail, ExperimentRequest } from '../../src/shared/api/experiments';
+import type {
+  ExperimentDetail,
+  ExperimentReport,
+  ExperimentRequest,
+} from '../../src/shared/api/experiments';
 import { repoRoot } from './train-fixture';
 
 const DATASETS = resolve(repoRoot, '../shared/datasets');
@@ -157,7 +161,11 @@ describe('jaccard experiment', () => {
     expect(record.grid.datasets.map((d) => d.name)).toEqual(['face', 'eyes']);
     const result = await runExperiment(ctx, record);
     expect(result.unfinished).toEqual([]);
-    const report = await experimentReport(ctx, record, result.cells);
+    // As the app asks for it: the engine reads the cells back itself.
+    const report = (await dispatch(ctx, 'experiments.report', {
+      id: record.id,
+    })) as ExperimentReport;
+    expect(report.filename).toBe(`experiment-${record.id}.html`);
     expect(report.html).toContain('Real targets on the same images: face, eyes');
     expect(report.sparsitySvg).toMatch(/face[\s\S]*eyes|eyes[\s\S]*face/);
     expect(report.sweepSvg).toBeNull();
@@ -298,6 +306,29 @@ describe('jaccard experiment', () => {
     expect(events.some((e) => e.event === 'start')).toBe(false);
     expect(listRuns(ctx.db).filter((r) => r.groupId === record.groupId)).toHaveLength(1);
     transitionRun(ctx.db, theirs.id, ['running'], { status: 'cancelled', pid: null });
+  });
+
+  it("keeps the sweep under its source dataset's name when asked by id", async () => {
+    const face = (await dispatch(ctx, 'datasets.list', {})) as { id: number; name: string }[];
+    const { record } = await planExperiment(ctx, {
+      ...request,
+      // Its own protocol: the same one would take over the grid the tests above share.
+      protocol: { ...PROTOCOL, epochs: 1 },
+      datasets: [],
+      sparsitySweep: { dataset: String(face.find((d) => d.name === 'face')!.id), levels: [0.2] },
+    });
+    expect(record.grid.sparsitySweep).toEqual({ dataset: 'face', levels: [0.2] });
+    expect(record.grid.datasets.map((d) => d.derivedFrom?.dataset ?? d.name)).toEqual([
+      'face',
+      'face',
+    ]);
+  });
+
+  it('says an experiment to report on does not exist', async () => {
+    await expect(dispatch(ctx, 'experiments.report', { id: 999 })).rejects.toMatchObject({
+      code: 'not-found',
+      message: 'Experiment 999 does not exist.',
+    });
   });
 
   it('names a missing dataset and how to import it', async () => {

@@ -1,9 +1,11 @@
-// The Train view's presets: Standard is the schema's defaults (what the CLI trains with),
-// every preset is a valid config, and a config is recognised as its preset until edited.
+// The presets of the Train and Experiment forms: Standard is the schema's defaults (what the
+// CLI trains with), every preset is a valid config, and a config (or an experiment's
+// protocol) is recognised as its preset until edited.
 import { describe, expect, it } from 'vitest';
+import { protocolSchema } from '../../src/shared/api/experiments';
 import { trainConfigSchema } from '../../src/shared/api/runs';
 import { suggestInput, typicalSide } from '../../src/renderer/lib/presets';
-import { getPreset, matchPreset, PRESETS } from '../../src/shared/presets';
+import { getPreset, matchPreset, presetProtocol, PRESETS } from '../../src/shared/presets';
 
 describe('training presets', () => {
   it('makes Standard the schema defaults', () => {
@@ -30,6 +32,14 @@ describe('training presets', () => {
   it('recognises a preset until a field changes', () => {
     for (const preset of PRESETS) expect(matchPreset({ ...preset.fields })).toBe(preset.id);
     expect(matchPreset({ ...getPreset('quick').fields, epochs: 2 })).toBeNull();
+  });
+
+  it('sets an experiment protocol, which has no model, and recognises it', () => {
+    for (const preset of PRESETS) {
+      expect(presetProtocol(preset.id)).not.toHaveProperty('model');
+      expect(matchPreset(protocolSchema.parse(presetProtocol(preset.id)))).toBe(preset.id);
+    }
+    expect(matchPreset({ ...presetProtocol('paper'), patience: 5 })).toBeNull();
   });
 });
 

@@ -2,17 +2,21 @@
 // on its run manager, which trains them one after another like any other run.
 import type { experimentCalls } from '#shared/api/experiments';
 import { planExperiment } from '../experiment/plan';
-import { createCellRun, describeExperiment } from '../experiment/cells';
-import { listExperimentRecords } from '../store/experiments';
+import { createCellRun, describeExperiment, experimentCells } from '../experiment/cells';
+import { getExperimentRecord, listExperimentRecords } from '../store/experiments';
+import type * as Report from '../experiment/report';
 import type * as Summary from '../experiment/summary';
 import { RESUMABLE } from '#shared/ids';
 import { getRun, markDeadRunsInterrupted, transitionRun } from '../store/runs';
 import { runManager } from '../training/run-manager';
 import type { Handlers } from './index';
 
-// Summaries run the paired tests (@stdlib): loaded on first use, not at engine start.
+// Summaries run the paired tests (@stdlib) and reports draw charts (vega) too: loaded on
+// first use, not at engine start.
 const experimentDetail: typeof Summary.experimentDetail = async (...args) =>
   (await import('../experiment/summary')).experimentDetail(...args);
+const experimentReport: typeof Report.experimentReport = async (...args) =>
+  (await import('../experiment/report')).experimentReport(...args);
 
 export const experimentHandlers: Handlers<keyof typeof experimentCalls> = {
   'experiments.start': async (input, ctx) => {
@@ -34,4 +38,9 @@ export const experimentHandlers: Handlers<keyof typeof experimentCalls> = {
     listExperimentRecords(ctx.db).map((record) => describeExperiment(ctx.db, record)),
 
   'experiments.get': ({ id }, ctx) => experimentDetail(ctx, id),
+
+  'experiments.report': ({ id }, ctx) => {
+    const record = getExperimentRecord(ctx.db, id);
+    return experimentReport(ctx, record, experimentCells(ctx.db, record));
+  },
 };

@@ -5,6 +5,7 @@
 import {
   experimentRequestSchema,
   type ExperimentCell,
+  type ExperimentGrid,
   type ExperimentRequest,
   type GridDataset,
 } from '#shared/api/experiments';
@@ -33,11 +34,15 @@ export async function planExperiment(ctx: DataContext, input: ExperimentRequest)
     checkSharedImages(ctx, axis);
     add(axis);
   }
-  const sweep = request.sparsitySweep ?? null;
-  if (sweep) {
+  let sweep: ExperimentGrid['sparsitySweep'] = null;
+  if (request.sparsitySweep) {
+    const { levels } = request.sparsitySweep;
     // The source is the sweep's own reference point, so it is always in the grid.
-    const source = resolveDataset(ctx, sweep.dataset);
-    add([source, ...(await deriveSparsityTasks(ctx, source.name, sweep.levels))]);
+    const source = resolveDataset(ctx, request.sparsitySweep.dataset);
+    add([source, ...(await deriveSparsityTasks(ctx, source.name, levels))]);
+    // By name even when asked by id: the derived tasks name their source so, and the
+    // report finds them by it.
+    sweep = { dataset: source.name, levels };
   }
   const record = saveExperiment(ctx.db, {
     name: request.name,
@@ -48,7 +53,7 @@ export async function planExperiment(ctx: DataContext, input: ExperimentRequest)
       losses: request.losses,
       seeds: seedList(request.seeds),
       sparsityAxis: axis && axis.map((d) => d.name),
-      sparsitySweep: sweep && { dataset: sweep.dataset, levels: sweep.levels },
+      sparsitySweep: sweep,
     },
   });
   return { record, cells: experimentCells(ctx.db, record) };

@@ -5,7 +5,7 @@
 // disagreements, learning curves, per-image table).
 import os from 'node:os';
 import type { PairedSample, TestOutcome } from '#shared/api/compare';
-import type { ExperimentCell, GroupSummary } from '#shared/api/experiments';
+import type { ExperimentCell, ExperimentReport, GroupSummary } from '#shared/api/experiments';
 import {
   formatDifference,
   formatInterval,
@@ -23,17 +23,6 @@ import type { ExperimentRecord } from '../store/experiments';
 import { listEpochs } from '../store/runs';
 import { budgetNote, budgetSummary } from './budget';
 import { familyOf, summarizeGroups, type Group } from './summary';
-
-export interface ExperimentReport {
-  html: string;
-  /**
-   * The sparsity figure alone, for documents that embed it: the real axis when the grid
-   * has one, else every dataset; null without points.
-   */
-  sparsitySvg: string | null;
-  /** The eroded sweep's figure when the grid has a real axis too; else null. */
-  sweepSvg: string | null;
-}
 
 /** A sparsity figure: which groups it plots, how it is titled and captioned. */
 interface SparsityPanel {
@@ -114,6 +103,7 @@ export async function experimentReport(
   }
   const [main, sweep] = specs;
   return {
+    filename: `experiment-${record.id}.html`,
     html: reportPage(title, parts.join('\n')),
     sparsitySvg: main ? await renderSvg(main) : null,
     sweepSvg: panels.length > 1 && sweep ? await renderSvg(sweep) : null,

@@ -23,6 +23,8 @@ export type Protocol = z.output<typeof protocolSchema>;
 /** Foreground fractions the sweep aims its derived tasks at, by default. */
 export const DEFAULT_SWEEP_LEVELS: readonly number[] = [0.3, 0.1, 0.03];
 
+const LEVEL = 'Levels are foreground fractions between 0 and 1, e.g. 0.2, 0.05.';
+
 const distinct = <T>(values: readonly T[]) => new Set(values).size === values.length;
 
 const datasetNames = z
@@ -43,8 +45,8 @@ export const experimentRequestSchema = z
       .object({
         dataset: z.string().trim().min(1),
         levels: z
-          .array(z.number().gt(0).lt(1))
-          .min(1)
+          .array(z.number(LEVEL).gt(0, LEVEL).lt(1, LEVEL))
+          .min(1, LEVEL)
           .default([...DEFAULT_SWEEP_LEVELS]),
       })
       .optional(),
@@ -135,6 +137,20 @@ export interface ExperimentDetail extends Experiment {
   summary: GroupSummary[];
 }
 
+/** The experiment as one self-contained HTML page (figures inline as SVG), as it stands. */
+export interface ExperimentReport {
+  /** What to save the page as. */
+  filename: string;
+  html: string;
+  /**
+   * The sparsity figure alone, for documents that embed it: the real axis when the grid
+   * has one, else every dataset; null without points.
+   */
+  sparsitySvg: string | null;
+  /** The eroded sweep's figure when the grid has a real axis too; else null. */
+  sweepSvg: string | null;
+}
+
 export const experimentCalls = {
   /**
    * Creates the experiment (or finds the one with the same protocol), derives the
@@ -144,4 +160,6 @@ export const experimentCalls = {
   'experiments.start': call<ExperimentDetail>()(experimentRequestSchema),
   'experiments.list': call<Experiment[]>()(z.object({})),
   'experiments.get': call<ExperimentDetail>()(z.object({ id })),
+  /** Runs that have not finished are named in the report and left out of it. */
+  'experiments.report': call<ExperimentReport>()(z.object({ id })),
 };

@@ -29,6 +29,19 @@ export function backendLabel(backend: BackendId | null | undefined): string {
   return backend ? BACKEND_LABELS[backend] : 'Fastest available';
 }
 
+/** What the forms call a training setting when they say what is wrong with it. */
+export const CONFIG_FIELD_LABELS: Partial<Record<keyof TrainConfig, string>> = {
+  epochs: 'Epochs',
+  size: 'Image size',
+  batchSize: 'Batch size',
+  learningRate: 'Learning rate',
+  seed: 'Seed',
+  validationFraction: 'Validation fraction',
+  patience: 'Patience',
+  baseFilters: 'Base filters',
+  depth: 'Depth',
+};
+
 /** "U-Net 64 px · 5 epochs · batch 4 · lr 0.001 · seed 1": what sets a run apart. */
 export function configSummary(config: TrainConfig): string {
   const tag = inputTag(inputOf(config));
