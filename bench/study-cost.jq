@@ -1,0 +1,14 @@
+# The study's runs by grid (docs/results.md, section 8): count, minutes per run (median,
+# max), training summed in hours, backend. Input: `jaccard runs --json`.
+def grid: if .config.input.mode == "patches" then "1a native patches"
+  elif (.datasetName | endswith("-512")) then "1b 64 px resize"
+  elif (.datasetName | startswith("face-erode")) then "2 eroded sweep"
+  elif (.config.loss | IN("jaccard","lovasz","dice")) then "3 IoU losses"
+  else "2 real axis" end;
+[.[] | select(.groupId != null and .status == "finished")]
+| group_by([grid, .config.model]) | map(
+  (map(.durationSeconds / 60) | sort) as $m
+  | [(.[0] | grid), .[0].config.model, length, ($m[(length / 2 | floor)] | . * 10 | round / 10),
+     ($m[-1] | . * 10 | round / 10), (($m | add) / 60 | . * 100 | round / 100),
+     ([.[].backend] | unique | join(","))])
+| .[] | @tsv
