@@ -29,8 +29,7 @@ import {
   drawPatches,
   loadPatchSources,
   loadSamples,
-  maskedImages,
-  splitImages,
+  runSplits,
   tilePatches,
   type Sample,
   type SampleRef,
@@ -185,11 +184,7 @@ class Session {
     const gpu = backend === 'webgpu' ? await startDawn() : undefined;
     this.updated(updateRun(db, runId, { backend, adapter: gpu ? gpuAdapterOf(gpu) : null }));
 
-    const splits = splitImages(
-      maskedImages(db, config.datasetId),
-      config.seed,
-      config.validationFraction,
-    );
+    const splits = runSplits(db, config);
     if (splits.train.length === 0) {
       throw new ApiError(
         'invalid',

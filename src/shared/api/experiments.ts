@@ -17,6 +17,7 @@ export const protocolSchema = trainConfigSchema.omit({
   loss: true,
   model: true,
   seed: true,
+  labelled: true,
 });
 export type Protocol = z.output<typeof protocolSchema>;
 
