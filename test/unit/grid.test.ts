@@ -32,6 +32,7 @@ function runOf(id: number, config: Partial<TrainConfig>, status: Run['status']):
     backend: null,
     adapter: null,
     groupId: 'experiment-1',
+    splitSizes: null,
     epochsDone: 0,
     bestValIou: null,
     test: null,

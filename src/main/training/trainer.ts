@@ -191,6 +191,12 @@ class Session {
         `Dataset "${this.run0.datasetName}" has no masked images to train on.`,
       );
     }
+    const splitSizes = {
+      train: splits.train.length,
+      validation: splits.validation.length,
+      test: splits.test.length,
+    };
+    this.updated(updateRun(db, runId, { splitSizes }));
     // Built before the images load, so a model too big for the backend fails at once.
     const model = (this.model = buildModel({ ...config, channels: CHANNELS, seed: config.seed }));
     checkTrainingFits(backend, model, this.work, gpu);
