@@ -1,7 +1,7 @@
 // From a request (CLI flags or the app's form) to a stored experiment and its cells:
 // datasets resolved by name, the sparsity axis checked to share its images, sweep tasks
-// derived and imported, the protocol made canonical so the same settings always find
-// the same experiment.
+// derived and imported, each dataset's labelled train images counted for the labelled
+// axis, the protocol made canonical so the same settings always find the same experiment.
 import {
   experimentRequestSchema,
   type ExperimentCell,
@@ -15,6 +15,7 @@ import { canonicalProtocol, seedList } from './grid';
 import { deriveSparsityTasks } from './sparsity';
 import { saveExperiment, type ExperimentRecord } from '../store/experiments';
 import { hasTrainingMask, listStoredImages } from '../store/images';
+import { labelledCount, maskedImages } from '../training/data';
 import { experimentCells } from './cells';
 
 export interface Plan {
@@ -39,6 +40,12 @@ export async function planExperiment(ctx: DataContext, input: ExperimentRequest)
     const source = resolveDataset(ctx, sweep.dataset);
     add([source, ...(await deriveSparsityTasks(ctx, source.name, sweep.levels))]);
   }
+  const labelledCounts = request.labelledCounts
+    ? [...request.labelledCounts].sort((a, b) => a - b)
+    : null;
+  if (labelledCounts) {
+    for (const d of datasets) d.labelledImages = labelledCount(maskedImages(ctx.db, d.id));
+  }
   const record = saveExperiment(ctx.db, {
     name: request.name,
     protocol: canonicalProtocol(request.protocol),
@@ -49,6 +56,7 @@ export async function planExperiment(ctx: DataContext, input: ExperimentRequest)
       seeds: seedList(request.seeds),
       sparsityAxis: axis && axis.map((d) => d.name),
       sparsitySweep: sweep && { dataset: sweep.dataset, levels: sweep.levels },
+      labelledCounts,
     },
   });
   return { record, cells: experimentCells(ctx.db, record) };

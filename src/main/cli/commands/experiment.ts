@@ -1,6 +1,6 @@
 // `jaccard experiment --datasets face,eyes --models unet,tiramisu --losses iou,bce --seeds 5
 // [--size 128] [--epochs N] [--parallel N] [--report out.html]
-// [--sparsity-datasets face,hair,eyes] [--sparsity-sweep face]`:
+// [--sparsity-datasets face,hair,eyes] [--sparsity-sweep face] [--labelled 5,10,20]`:
 // the paper's experiment as a resumable grid of stored runs, with a report. Running the
 // same command again skips finished cells and resumes cut-short ones; Ctrl+C stops every
 // trainer after its batch.
@@ -80,6 +80,14 @@ export const experimentCommand: Command = {
     'sparsity-levels': {
       type: 'string',
       description: `their target foreground fractions (default ${DEFAULT_SWEEP_LEVELS.join(',')})`,
+    },
+    labelled: {
+      type: 'string',
+      description:
+        'the labelled-images axis: numbers of labelled train images (train and validation ' +
+        'together), comma-separated; every cell is trained on a seeded subset of each size ' +
+        '(nested for one seed) and the gain is plotted against them. A number at or above ' +
+        'what a dataset has is its full-data cell, the one a grid without the axis has',
     },
     report: { type: 'string', description: 'write the HTML report here (and <name>.sparsity.svg)' },
     name: { type: 'string', description: 'a name for the experiment' },
@@ -179,6 +187,7 @@ function parseRequest({ values }: CommandArgs): ExperimentRequest {
     seeds: values.seeds === undefined ? DEFAULT_SEEDS : Number(values.seeds),
     protocol,
     sparsitySweep: typeof sweep === 'string' ? { dataset: sweep, levels } : undefined,
+    labelledCounts: list(values, 'labelled')?.map(Number),
     name: typeof values.name === 'string' ? values.name : undefined,
   };
   const parsed = experimentRequestSchema.safeParse(input);
@@ -194,7 +203,9 @@ function parseRequest({ values }: CommandArgs): ExperimentRequest {
             : 'sparsity-sweep'
           : top === 'sparsityDatasets'
             ? 'sparsity-datasets'
-            : top;
+            : top === 'labelledCounts'
+              ? 'labelled'
+              : top;
     throw new UsageError(`--${flag}: ${issue.message}`);
   }
   return input as ExperimentRequest;
