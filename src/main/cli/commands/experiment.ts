@@ -89,7 +89,11 @@ export const experimentCommand: Command = {
         '(nested for one seed) and the gain is plotted against them. A number at or above ' +
         'what a dataset has is its full-data cell, the one a grid without the axis has',
     },
-    report: { type: 'string', description: 'write the HTML report here (and <name>.sparsity.svg)' },
+    report: {
+      type: 'string',
+      description:
+        'write the HTML report here (and <name>.sparsity.svg, with --labelled <name>.labelled.svg)',
+    },
     name: { type: 'string', description: 'a name for the experiment' },
   },
   async run(args) {
@@ -117,6 +121,7 @@ export const experimentCommand: Command = {
         for (const [what, svg, suffix] of [
           ['sparsityFigure', report.sparsitySvg, '.sparsity.svg'],
           ['sweepFigure', report.sweepSvg, '.sweep.svg'],
+          ['labelledFigure', report.labelledSvg, '.labelled.svg'],
         ] as const) {
           if (!svg) continue;
           written[what] = written.report.replace(/(\.html?)?$/i, suffix);
@@ -264,9 +269,11 @@ function textLine(experimentId: number): (e: RunnerEvent) => void {
 }
 
 function summaryText(summary: readonly GroupSummary[], losses: readonly string[]): string {
+  const byLabelled = summary.some((g) => g.labelled !== null);
   const rows = summary.map((g) => [
     g.datasetName,
     g.foreground === null ? '–' : `${(g.foreground * 100).toFixed(1)}%`,
+    ...(byLabelled ? [String(g.labelled ?? '–')] : []),
     g.model,
     ...g.losses.map((l) => (l.iou ? `${formatMeanSd(l.iou)} (${l.iou.n})` : '–')),
     formatDifference(g.iouVsBce?.acrossSeeds.meanDifference ?? null),
@@ -281,6 +288,7 @@ function summaryText(summary: readonly GroupSummary[], losses: readonly string[]
     [
       'DATASET',
       'FG',
+      ...(byLabelled ? ['LABELLED'] : []),
       'MODEL',
       ...losses.map((l) => `${l.toUpperCase()} TEST IOU`),
       'IOU-BCE SEEDS',
