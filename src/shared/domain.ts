@@ -125,6 +125,13 @@ export interface GpuAdapter {
   description: string;
 }
 
+/** Images per part of a run's split. */
+export interface SplitSizes {
+  train: number;
+  validation: number;
+  test: number;
+}
+
 export interface Run {
   id: number;
   name: string;
@@ -137,6 +144,12 @@ export interface Run {
   adapter: GpuAdapter | null;
   /** Paired runs launched together (a compare or an experiment cell) share a group. */
   groupId: string | null;
+  /**
+   * Images the run trained, validated and tested on, as its trainer last split them (patch
+   * runs crop the train and validation ones); null until it starts, and on runs stored
+   * before it was recorded.
+   */
+  splitSizes: SplitSizes | null;
   epochsDone: number;
   bestValIou: number | null;
   /** Pooled over the test split at threshold 0.5, once the run is evaluated. */

@@ -13,7 +13,7 @@ import { engineCall, faceSubset } from './train-compare-helpers';
 /** Two one-epoch trainings of a few seconds each; generous for a loaded machine. */
 const TRAINING = { timeout: 50_000 };
 /** Four of them, and the report's charts. */
-const AXIS_TRAINING = { timeout: 100_000 };
+const AXIS_TRAINING = { timeout: 150_000 };
 
 describe('Experiment from the Compare view', () => {
   let app: AppHarness;
@@ -91,6 +91,14 @@ describe('Experiment from the Compare view', () => {
         .toBe('Eroded sweep: Levels are foreground fractions between 0 and 1, e.g. 0.2, 0.05.');
       expect(await run.isDisabled()).toBe(true);
       await form.getByLabel('Eroded sweep (optional)').selectOption({ label: 'None' });
+      const labelled = form.getByLabel('Labelled images (optional)');
+      await labelled.fill('2, 2');
+      await expect
+        .poll(() => problem.innerText())
+        .toBe('Labelled images: A number of labelled images is listed twice.');
+      expect(await run.isDisabled()).toBe(true);
+      // Each dataset has 4 labelled train images: 2 is a subset, 4 the full data.
+      await labelled.fill('4, 2');
 
       const quick = form.getByRole('button', { name: 'Quick' });
       await quick.click();
@@ -121,15 +129,21 @@ describe('Experiment from the Compare view', () => {
         epochs: 1,
         input: { mode: 'resize' },
       });
-      expect(detail.counts.total).toBe(4);
+      expect(detail.grid.labelledCounts).toEqual([2, 4]);
+      expect(detail.counts.total).toBe(8);
 
       const item = page.locator(`li[data-experiment-id="${id}"]`);
       expect(await item.getByTestId('grid').innerText()).toBe(
-        'sparsity axis: eyes, faces · U-Net · Soft IoU (Rahman & Wang) vs Binary cross-entropy · 1 seed',
+        'sparsity axis: eyes, faces · labelled images: 2, 4 · U-Net · Soft IoU (Rahman & Wang) vs Binary cross-entropy · 1 seed',
       );
       await expect
         .poll(() => item.getByTestId('cells').innerText(), AXIS_TRAINING)
-        .toBe('4/4 finished');
+        .toBe('8/8 finished');
+      // A comparison per number of labelled images, each of the runs trained on that many.
+      const few = detail.cells.filter((c) => c.key.startsWith('eyes/') && c.labelled === 2);
+      await item.getByRole('link', { name: 'Compare eyes · U-Net · 2 labelled' }).click();
+      await page.waitForURL(new RegExp(`#/compare\\?runs=${few.map((c) => c.run!.id).join(',')}$`));
+      await page.goBack();
       const [download] = await Promise.all([
         page.waitForEvent('download', AXIS_TRAINING),
         item.getByRole('button', { name: 'Save report' }).click(),

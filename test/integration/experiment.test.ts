@@ -1,7 +1,7 @@
 // The experiment end to end on tiny real data: two datasets of four face images, one
 // small U-Net, two losses, two seeds, trained by forked trainer processes.
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -21,6 +21,7 @@ import type {
   ExperimentDetail,
   ExperimentReport,
   ExperimentRequest,
+  GroupSummary,
 } from '../../src/shared/api/experiments';
 import { repoRoot } from './train-fixture';
 
@@ -329,6 +330,79 @@ describe('jaccard experiment', () => {
       code: 'not-found',
       message: 'Experiment 999 does not exist.',
     });
+  });
+
+  it('trains a cell per number of labelled images from `--labelled`, the full data as without the axis', async () => {
+    // Four labelled train images: 2 is a seeded subset of them, 4 is all of them.
+    copyDataset('fasseg-eyes', join(root, 'few'), { train: 4, test: 1 });
+    await importFolder(ctx, { folder: join(root, 'few'), name: 'few' });
+    const protocol = { ...PROTOCOL, epochs: 1, validationFraction: 0.5 };
+    const report = join(root, 'labelled.html');
+    const cli = spawn(
+      process.execPath,
+      [
+        join(repoRoot, 'bin/jaccard.js'),
+        'experiment',
+        ...['--datasets', 'few', '--models', 'unet', '--losses', 'iou,bce', '--seeds', '1'],
+        ...['--labelled', '4,2', '--size', '32', '--epochs', '1', '--batch', '2'],
+        ...['--filters', '4', '--depth', '3', '--validation', '0.5', '--patience', '0'],
+        ...['--backend', 'cpu', '--parallel', '2', '--report', report],
+        ...['--db', join(ctx.dataDir, 'jaccard.db'), '--json'],
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const lines: Record<string, unknown>[] = [];
+    for await (const line of createInterface({ input: cli.stdout }))
+      lines.push(JSON.parse(line) as Record<string, unknown>);
+    const summary = lines.find((l) => l.event === 'summary') as {
+      summary: GroupSummary[];
+      written: { labelledFigure: string };
+    };
+    expect(lines.filter((l) => l.event === 'end' && l.error !== null)).toEqual([]);
+    expect(summary.summary.map((g) => [g.labelled, g.losses.map((l) => l.iou?.n)])).toEqual([
+      [2, [1, 1]],
+      [4, [1, 1]],
+    ]);
+    expect(summary.written.labelledFigure).toBe(join(root, 'labelled.labelled.svg'));
+    expect(readFileSync(summary.written.labelledFigure, 'utf8')).toMatch(/^<svg[\s\S]*few/);
+
+    const request = {
+      datasets: ['few'],
+      models: ['unet'],
+      losses: ['iou', 'bce'],
+      seeds: 1,
+      protocol,
+      labelledCounts: [2, 4],
+    } satisfies ExperimentRequest;
+    const { record, cells } = await planExperiment(ctx, request);
+    expect(record.grid.labelledCounts).toEqual([2, 4]);
+    expect(cells.map((c) => c.key)).toEqual([
+      'few/unet/iou/seed-1/n-2',
+      'few/unet/bce/seed-1/n-2',
+      'few/unet/iou/seed-1',
+      'few/unet/bce/seed-1',
+    ]);
+    // What each run trained and validated on, as its trainer split the images.
+    expect(cells.map(({ run }) => [run!.status, run!.config.labelled, run!.splitSizes])).toEqual([
+      ['finished', 2, { train: 1, validation: 1, test: 1 }],
+      ['finished', 2, { train: 1, validation: 1, test: 1 }],
+      ['finished', undefined, { train: 2, validation: 2, test: 1 }],
+      ['finished', undefined, { train: 2, validation: 2, test: 1 }],
+    ]);
+
+    const events: RunnerEvent[] = [];
+    await runExperiment(ctx, record, { onEvent: (e) => events.push(e) });
+    expect(events[0]).toMatchObject({ event: 'plan', cells: 4, finished: 4, toRun: 0 });
+    expect(events.some((e) => e.event === 'start')).toBe(false);
+
+    const html = (await experimentReport(ctx, record, cells)).html;
+    expect(html).toContain('Does the gain depend on how many images are labelled?');
+    expect(html).toContain('few · U-Net · 2 labelled');
+
+    // The same protocol without the axis: its cells are the full-data ones, already trained.
+    const plain = await planExperiment(ctx, { ...request, labelledCounts: undefined });
+    expect(plain.record.id).toBe(record.id);
+    expect(plain.cells.map((c) => c.run?.id)).toEqual(cells.slice(2).map((c) => c.run!.id));
   });
 
   it('names a missing dataset and how to import it', async () => {

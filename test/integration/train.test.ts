@@ -32,6 +32,7 @@ describe('trainer on real face images', () => {
     expect(done.status).toBe('finished');
     expect(done.backend).toBe('cpu');
     expect(done.epochsDone).toBe(2);
+    expect(done.splitSizes).toEqual({ train: 3, validation: 1, test: 2 });
     expect(runPid(fx.ctx.db, run.id)).toBeNull();
     expect(done.durationSeconds).toBeGreaterThan(0);
     expect(epochs).toEqual([1, 2]);

@@ -14,6 +14,7 @@ import {
   LEARNING_CURVES_DATA,
   curvePoints,
   iouScatterSpec,
+  labelledSpec,
   learningCurvesSpec,
   metricBarsSpec,
   sparsitySpec,
@@ -174,6 +175,38 @@ describe('sparsity figure', () => {
     expect(svg).toContain('log scale with values from 1% to 100%');
     expect(svg).toContain('Foreground fraction (log scale): 1.2%; IoU gain, iou − bce: 0.05');
     expect(svg).toMatch(/>fasseg-eyes</);
+  });
+});
+
+describe('labelled-images figure', () => {
+  it('draws one line per dataset of gain against labelled images on a log axis', async () => {
+    const spec = labelledSpec(
+      [
+        { series: 'face', labelled: 5, gain: 0.02, low: -0.01, high: 0.05 },
+        { series: 'face', labelled: 10, gain: 0.01, low: -0.02, high: 0.04 },
+        { series: 'face', labelled: 20, gain: 0 },
+        { series: 'eyes', labelled: 5, gain: 0.4, low: 0.1, high: 0.7 },
+        { series: 'eyes', labelled: 20, gain: 0.1 },
+      ],
+      { a: 'IoU loss', b: 'BCE' },
+    );
+    compileStrict(spec);
+    const svg = await renderSvg(spec);
+    expect(count(svg, /aria-roledescription="point"/)).toBe(5);
+    expect(count(svg, /aria-roledescription="line mark"/)).toBe(2);
+    // The three intervals known.
+    expect(count(svg, /aria-roledescription="rule mark"/)).toBe(3);
+    expect(svg).toContain("X-axis titled 'Labelled train images (log scale)' for a log scale");
+    // Ticks at the levels only, as whole numbers.
+    expect([...svg.matchAll(/<text[^>]*>(\d+)<\/text>/g)].map((m) => m[1])).toEqual([
+      '5',
+      '10',
+      '20',
+    ]);
+    expect(svg).toContain(
+      'Labelled train images (log scale): 10; IoU gain, IoU loss − BCE: 0.01; series: face',
+    );
+    expect(svg).toContain('legend for fill color and stroke color with 2 values: eyes, face');
   });
 });
 

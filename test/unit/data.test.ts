@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { ApiError } from '../../src/shared/errors';
 import type { Split } from '../../src/shared/ids';
-import { assembleBatch, augment, splitImages, type Sample } from '../../src/main/training/data';
+import {
+  assembleBatch,
+  augment,
+  labelledCount,
+  splitImages,
+  type Sample,
+} from '../../src/main/training/data';
 import { CHANNELS } from '../../src/main/predict/view';
 import { createRng, deriveRng, shuffled } from '../../src/main/training/random';
 
@@ -51,6 +58,80 @@ describe('splitImages', () => {
     expect(splitImages(few, 1, 0.1).validation).toHaveLength(1);
     expect(splitImages(few, 1, 0).validation).toHaveLength(0);
     expect(splitImages(items({ train: 1, test: 0, unassigned: 0 }), 1, 0.5).train).toHaveLength(1);
+  });
+});
+
+describe('splitImages with a number of labelled images', () => {
+  const all = items({ train: 20, test: 50, unassigned: 10 });
+  const trainOnly = items({ train: 20, test: 5, unassigned: 0 });
+  /** The images that train or validate, in id order. */
+  const used = (s: ReturnType<typeof splitImages>) =>
+    [...ids(s.train), ...ids(s.validation)].sort((a, b) => a - b);
+
+  it('leaves the split as it was without the field', () => {
+    // Pinned from the split before the field existed: seed 1's validation and the
+    // unassigned images it tests on.
+    const s = splitImages(all, 1, 0.2);
+    expect(ids(s.validation)).toEqual([5, 7, 9, 10, 79]);
+    expect(ids(s.test.filter((i) => i.split === 'unassigned'))).toEqual([71, 78]);
+    expect(ids(splitImages(all, 1, 0.2, undefined).train)).toEqual(ids(s.train));
+  });
+
+  it('takes nested subsets for one seed, different ones for another', () => {
+    for (const seed of [1, 2, 3]) {
+      const subsets = [2, 4, 8, 20].map((n) => used(splitImages(trainOnly, seed, 0.2, n)));
+      expect(subsets.map((s) => s.length)).toEqual([2, 4, 8, 20]);
+      for (let k = 1; k < subsets.length; k++) {
+        expect(subsets[k]).toEqual(expect.arrayContaining(subsets[k - 1]!));
+      }
+    }
+    expect(used(splitImages(trainOnly, 1, 0.2, 4))).not.toEqual(
+      used(splitImages(trainOnly, 2, 0.2, 4)),
+    );
+  });
+
+  it('holds out validation inside the subset and leaves test alone', () => {
+    const s = splitImages(all, 5, 0.2, 10);
+    const subset = used(s);
+    expect(s.validation).toHaveLength(2);
+    expect(subset).toEqual(expect.arrayContaining(ids(s.validation)));
+    expect(ids(s.test)).toEqual(ids(splitImages(all, 5, 0.2).test));
+    // Two images: one to train on, one to stop early by.
+    const two = splitImages(trainOnly, 5, 0.2, 2);
+    expect([two.train.length, two.validation.length]).toEqual([1, 1]);
+  });
+
+  it('draws from every image that would train or validate, unassigned ones too', () => {
+    // 20 stored train, and 7 + 1 of the 10 unassigned (the other 2 test).
+    expect(labelledCount(all)).toBe(28);
+    const every = splitImages(all, 1, 0.2, 28);
+    const without = splitImages(all, 1, 0.2);
+    expect(used(every)).toEqual(used(without));
+    expect(ids(every.test)).toEqual(ids(without.test));
+  });
+
+  it('is, at the full count of a train/test dataset, the split without the field', () => {
+    for (const seed of [1, 2]) {
+      const full = splitImages(trainOnly, seed, 0.2, 20);
+      const without = splitImages(trainOnly, seed, 0.2);
+      expect(ids(full.train)).toEqual(ids(without.train));
+      expect(ids(full.validation)).toEqual(ids(without.validation));
+    }
+  });
+
+  it('does not depend on the order of the images', () => {
+    const a = splitImages(all, 7, 0.2, 9);
+    const b = splitImages(shuffled(all, createRng(4)), 7, 0.2, 9);
+    expect(ids(a.train)).toEqual(ids(b.train));
+    expect(ids(a.validation)).toEqual(ids(b.validation));
+  });
+
+  it('refuses more images than the dataset has labelled, saying how many it has', () => {
+    const ask = () => splitImages(all, 1, 0.2, 29);
+    expect(ask).toThrow(ApiError);
+    expect(ask).toThrow(
+      /asks for 29 labelled images, but the dataset has 28 labelled train images/,
+    );
   });
 });
 

@@ -7,7 +7,7 @@ import {
   matchRuns,
   seedList,
 } from '../../src/main/experiment/grid';
-import { experimentRequestSchema } from '../../src/shared/api/experiments';
+import { experimentRequestSchema, labelledLevels } from '../../src/shared/api/experiments';
 import { trainConfigSchema } from '../../src/shared/api/runs';
 import type { Run, TrainConfig } from '../../src/shared/domain';
 
@@ -32,6 +32,7 @@ function runOf(id: number, config: Partial<TrainConfig>, status: Run['status']):
     backend: null,
     adapter: null,
     groupId: 'experiment-1',
+    splitSizes: null,
     epochsDone: 0,
     bestValIou: null,
     test: null,
@@ -127,5 +128,102 @@ describe('experiment grid', () => {
     expect(experimentRequestSchema.safeParse({ ...ok, models: [] }).success).toBe(false);
     expect(experimentRequestSchema.safeParse({ ...ok, seeds: 0 }).success).toBe(false);
     expect(experimentRequestSchema.safeParse({ ...ok, losses: ['hinge'] }).success).toBe(false);
+  });
+});
+
+describe('the labelled-images axis', () => {
+  // face has 20 labelled train images, eyes 8.
+  const axis = {
+    datasets: [
+      { id: 1, name: 'face', labelledImages: 20 },
+      { id: 2, name: 'eyes', labelledImages: 8 },
+    ],
+    models: ['unet' as const],
+    losses: ['iou' as const, 'bce' as const],
+    seeds: seedList(2),
+    labelledCounts: [20, 5, 10],
+  };
+
+  it('gives each dataset its levels below what it has, then its full data once', () => {
+    expect(labelledLevels(axis, axis.datasets[0]!)).toEqual([5, 10, undefined]);
+    expect(labelledLevels(axis, axis.datasets[1]!)).toEqual([5, undefined]);
+    expect(labelledLevels({ labelledCounts: null }, axis.datasets[0]!)).toEqual([undefined]);
+    expect(labelledLevels({}, axis.datasets[0]!)).toEqual([undefined]);
+  });
+
+  it('expands a cell per level, keyed by it, the full-data cells keyed as without the axis', () => {
+    const cells = expandGrid(axis);
+    expect(cells).toHaveLength(2 * (3 + 2) * 2);
+    expect(new Set(cells.map((c) => c.key)).size).toBe(cells.length);
+    expect(cells.slice(0, 6).map((c) => c.key)).toEqual([
+      'face/unet/iou/seed-1/n-5',
+      'face/unet/bce/seed-1/n-5',
+      'face/unet/iou/seed-1/n-10',
+      'face/unet/bce/seed-1/n-10',
+      'face/unet/iou/seed-1',
+      'face/unet/bce/seed-1',
+    ]);
+    expect(cells.filter((c) => c.datasetName === 'eyes').map((c) => c.labelled)).toEqual([
+      5,
+      5,
+      undefined,
+      undefined,
+      5,
+      5,
+      undefined,
+      undefined,
+    ]);
+    // Seed-major still.
+    expect(cells.slice(0, 10).every((c) => c.seed === 1)).toBe(true);
+    const without = expandGrid({ ...axis, labelledCounts: null });
+    for (const cell of without) {
+      expect(cells.find((c) => c.key === cell.key)).toEqual(cell);
+      expect(cell).not.toHaveProperty('labelled');
+    }
+  });
+
+  it("puts the level in the cell's config, and nothing in a full-data cell's", () => {
+    const protocol = canonicalProtocol({ size: 64 });
+    const cells = expandGrid(axis);
+    const subset = cells.find((c) => c.key === 'eyes/unet/bce/seed-2/n-5')!;
+    expect(cellConfig(protocol, subset)).toMatchObject({ datasetId: 2, seed: 2, labelled: 5 });
+    const full = cells.find((c) => c.key === 'eyes/unet/bce/seed-2')!;
+    expect(JSON.parse(JSON.stringify(cellConfig(protocol, full)))).not.toHaveProperty('labelled');
+  });
+
+  it('matches runs on the number of labelled images: a run without it is the full-data cell', () => {
+    const cells = expandGrid(axis);
+    const runs = [
+      runOf(1, { datasetId: 1, loss: 'iou', seed: 1, labelled: 5 }, 'finished'),
+      runOf(2, { datasetId: 1, loss: 'iou', seed: 1 }, 'finished'),
+      runOf(3, { datasetId: 1, loss: 'iou', seed: 1, labelled: 10 }, 'finished'),
+      // A level this grid does not have.
+      runOf(4, { datasetId: 1, loss: 'iou', seed: 1, labelled: 7 }, 'finished'),
+    ];
+    const matched = matchRuns(cells, runs);
+    expect(matched.get('face/unet/iou/seed-1/n-5')?.id).toBe(1);
+    expect(matched.get('face/unet/iou/seed-1')?.id).toBe(2);
+    expect(matched.get('face/unet/iou/seed-1/n-10')?.id).toBe(3);
+    expect(matched.size).toBe(3);
+    // Without the axis, only the full-data run is the cell's.
+    const plain = matchRuns(expandGrid({ ...axis, labelledCounts: null }), runs);
+    expect([...plain.values()].map((r) => r.id)).toEqual([2]);
+  });
+
+  it('keeps the axis out of the protocol, so grids with and without it share an experiment', () => {
+    expect(JSON.stringify(canonicalProtocol({ size: 64, labelled: 5 }))).toBe(
+      JSON.stringify(canonicalProtocol({ size: 64 })),
+    );
+  });
+
+  it('refuses levels below two, fractions and repeats', () => {
+    const ok = { datasets: ['face'], models: ['unet'], losses: ['iou'], seeds: 1, protocol: {} };
+    const parse = (labelledCounts: number[]) =>
+      experimentRequestSchema.safeParse({ ...ok, labelledCounts }).success;
+    expect(parse([2, 5, 20])).toBe(true);
+    expect(parse([1, 5])).toBe(false);
+    expect(parse([2.5])).toBe(false);
+    expect(parse([5, 5])).toBe(false);
+    expect(parse([])).toBe(false);
   });
 });

@@ -64,6 +64,14 @@ export const CONFIG_FLAGS = {
   lr: number('learningRate', 'Adam learning rate'),
   seed: number('seed', 'seed for split, initial weights, shuffling, augmentation'),
   validation: number('validationFraction', 'fraction of train held out for early stopping'),
+  labelled: {
+    field: 'labelled',
+    kind: 'number',
+    description:
+      'train on only this many labelled train images (train and validation together), ' +
+      'a seeded subset, as if only they were labelled',
+    otherwise: 'all',
+  },
   patience: number('patience', 'epochs without a better validation IoU before stopping; 0 never'),
   filters: number('baseFilters', 'filters of the first level'),
   depth: number('depth', 'resolution levels'),

@@ -1,7 +1,8 @@
-// The grid of an experiment: which cells (dataset x model x loss x seed) it has, what
-// each cell's training config is, and how a stored run is recognised as a cell's.
+// The grid of an experiment: which cells (dataset x model x loss x seed, x number of
+// labelled images with that axis) it has, what each cell's training config is, and how
+// a stored run is recognised as a cell's.
 import type { ExperimentCell, ExperimentGrid, Protocol } from '#shared/api/experiments';
-import { protocolSchema } from '#shared/api/experiments';
+import { labelledLevels, protocolSchema } from '#shared/api/experiments';
 import { trainConfigSchema } from '#shared/api/runs';
 import type { Run, TrainConfig } from '#shared/domain';
 import type { LossId, ModelId } from '#shared/ids';
@@ -12,13 +13,16 @@ export function seedList(count: number): number[] {
   return Array.from({ length: count }, (_, i) => i + 1);
 }
 
+/** e.g. "face/unet/iou/seed-1", and "face/unet/iou/seed-1/n-5" on 5 labelled images. */
 export function cellKey(cell: {
   datasetName: string;
   model: ModelId;
   loss: LossId;
   seed: number;
+  labelled?: number;
 }): string {
-  return `${cell.datasetName}/${cell.model}/${cell.loss}/seed-${cell.seed}`;
+  const key = `${cell.datasetName}/${cell.model}/${cell.loss}/seed-${cell.seed}`;
+  return cell.labelled === undefined ? key : `${key}/n-${cell.labelled}`;
 }
 
 /**
@@ -26,15 +30,25 @@ export function cellKey(cell: {
  * experiment has complete seeds (pairs to test) rather than many half-filled ones.
  */
 export function expandGrid(
-  grid: Pick<ExperimentGrid, 'datasets' | 'models' | 'losses' | 'seeds'>,
+  grid: Pick<ExperimentGrid, 'datasets' | 'models' | 'losses' | 'seeds'> &
+    Partial<Pick<ExperimentGrid, 'labelledCounts'>>,
 ): Cell[] {
   const cells: Cell[] = [];
   for (const seed of grid.seeds) {
     for (const dataset of grid.datasets) {
-      for (const model of grid.models) {
-        for (const loss of grid.losses) {
-          const cell = { datasetId: dataset.id, datasetName: dataset.name, model, loss, seed };
-          cells.push({ key: cellKey(cell), ...cell });
+      for (const labelled of labelledLevels(grid, dataset)) {
+        for (const model of grid.models) {
+          for (const loss of grid.losses) {
+            const cell = {
+              datasetId: dataset.id,
+              datasetName: dataset.name,
+              model,
+              loss,
+              seed,
+              ...(labelled === undefined ? {} : { labelled }),
+            };
+            cells.push({ key: cellKey(cell), ...cell });
+          }
         }
       }
     }
@@ -59,18 +73,21 @@ export function cellConfig(protocol: Protocol, cell: Cell): TrainConfig {
     model: cell.model,
     loss: cell.loss,
     seed: cell.seed,
+    labelled: cell.labelled,
   });
 }
 
-/** The cell a run of the experiment trains, by what the run trains (not by its name). */
+/**
+ * The cell a run of the experiment trains, by what the run trains (not by its name): a
+ * run without `labelled` is its dataset's full-data cell.
+ */
 export function matchRuns(cells: readonly Cell[], runs: readonly Run[]): Map<string, Run> {
-  const byConfig = new Map(
-    cells.map((c) => [JSON.stringify([c.datasetId, c.model, c.loss, c.seed]), c.key]),
-  );
+  const trains = (c: Omit<Cell, 'key' | 'datasetName'>) =>
+    JSON.stringify([c.datasetId, c.model, c.loss, c.seed, c.labelled ?? null]);
+  const byConfig = new Map(cells.map((c) => [trains(c), c.key]));
   const out = new Map<string, Run>();
   for (const run of runs) {
-    const { datasetId, model, loss, seed } = run.config;
-    const key = byConfig.get(JSON.stringify([datasetId, model, loss, seed]));
+    const key = byConfig.get(trains(run.config));
     if (key === undefined) continue;
     // Two runs of one cell (a rerun from the app, say): the finished, then the newest.
     const held = out.get(key);

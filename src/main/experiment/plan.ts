@@ -1,7 +1,7 @@
 // From a request (CLI flags or the app's form) to a stored experiment and its cells:
 // datasets resolved by name, the sparsity axis checked to share its images, sweep tasks
-// derived and imported, the protocol made canonical so the same settings always find
-// the same experiment.
+// derived and imported, each dataset's labelled train images counted for the labelled
+// axis, the protocol made canonical so the same settings always find the same experiment.
 import {
   experimentRequestSchema,
   type ExperimentCell,
@@ -16,6 +16,7 @@ import { canonicalProtocol, seedList } from './grid';
 import { deriveSparsityTasks } from './sparsity';
 import { saveExperiment, type ExperimentRecord } from '../store/experiments';
 import { hasTrainingMask, listStoredImages } from '../store/images';
+import { labelledCount, maskedImages } from '../training/data';
 import { experimentCells } from './cells';
 
 export interface Plan {
@@ -44,6 +45,12 @@ export async function planExperiment(ctx: DataContext, input: ExperimentRequest)
     // report finds them by it.
     sweep = { dataset: source.name, levels };
   }
+  const labelledCounts = request.labelledCounts
+    ? [...request.labelledCounts].sort((a, b) => a - b)
+    : null;
+  if (labelledCounts) {
+    for (const d of datasets) d.labelledImages = labelledCount(maskedImages(ctx.db, d.id));
+  }
   const record = saveExperiment(ctx.db, {
     name: request.name,
     protocol: canonicalProtocol(request.protocol),
@@ -54,6 +61,7 @@ export async function planExperiment(ctx: DataContext, input: ExperimentRequest)
       seeds: seedList(request.seeds),
       sparsityAxis: axis && axis.map((d) => d.name),
       sparsitySweep: sweep,
+      labelledCounts,
     },
   });
   return { record, cells: experimentCells(ctx.db, record) };

@@ -1,8 +1,9 @@
 // The experiment as one self-contained HTML page, built from the Compare report's parts:
 // a summary table (test IoU per loss, IoU loss vs BCE across seeds and images), the
 // sparsity figures (gain against foreground fraction: the real targets of the axis, then
-// the eroded sweep as a secondary check), then each dataset x model in full (tests,
-// disagreements, learning curves, per-image table).
+// the eroded sweep as a secondary check), the labelled-images figure (gain against the
+// number of labelled train images, with that axis), then each dataset x model (x number
+// of labelled images) in full (tests, disagreements, learning curves, per-image table).
 import os from 'node:os';
 import type { PairedSample, TestOutcome } from '#shared/api/compare';
 import type { ExperimentCell, ExperimentReport, GroupSummary } from '#shared/api/experiments';
@@ -11,7 +12,9 @@ import {
   formatInterval,
   formatMeanSd,
   formatOutcomeP,
+  labelledSpec,
   sparsitySpec,
+  type LabelledPoint,
   type SparsityPoint,
 } from '#shared/charts';
 import { MODEL_LABELS } from '#shared/ids';
@@ -31,26 +34,47 @@ interface SparsityPanel {
   note: string;
 }
 
-const SPARSITY_CAPTION =
+/** What a gain figure plots, against what. */
+const gainCaption = (against: string) =>
   'Gain of the IoU loss over BCE in pooled test IoU (mean over seeds of IoU-loss run − BCE run ' +
-  'with the same seed), against the mean foreground fraction of the test masks; bars are 95% ' +
-  't-intervals across seeds. Above the dashed line the IoU loss did better.';
+  `with the same seed), against ${against}; bars are 95% t-intervals across seeds. Above the ` +
+  'dashed line the IoU loss did better.';
+
+const SPARSITY_CAPTION = gainCaption('the mean foreground fraction of the test masks');
+
+const LABELLED_CAPTION = gainCaption(
+  'the number of labelled train images the runs had (train and validation together: a seeded ' +
+    'subset, nested across numbers for one seed; the test images are always all of them). A ' +
+    "dataset's largest number may be all it has: its runs trained on the full data",
+);
+
+/** The gain of the IoU loss over BCE across seeds, when the group has it. */
+function seedGain(g: GroupSummary) {
+  const seeds = g.iouVsBce?.acrossSeeds;
+  if (!seeds || seeds.meanDifference === null) return null;
+  return {
+    gain: seeds.meanDifference,
+    low: seeds.ci95?.[0] ?? null,
+    high: seeds.ci95?.[1] ?? null,
+  };
+}
 
 export function sparsityPoints(summaries: readonly GroupSummary[]): SparsityPoint[] {
   return summaries.flatMap((g) => {
-    const seeds = g.iouVsBce?.acrossSeeds;
-    if (!seeds || seeds.meanDifference === null || g.foreground === null || g.foreground <= 0)
-      return [];
-    return [
-      {
-        label: g.datasetName,
-        foreground: g.foreground,
-        gain: seeds.meanDifference,
-        low: seeds.ci95?.[0] ?? null,
-        high: seeds.ci95?.[1] ?? null,
-        series: g.model,
-      },
-    ];
+    const gain = seedGain(g);
+    if (!gain || g.foreground === null || g.foreground <= 0) return [];
+    return [{ label: g.datasetName, foreground: g.foreground, ...gain, series: g.model }];
+  });
+}
+
+/** One line per dataset (per dataset and model, when the grid has several models). */
+export function labelledPoints(summaries: readonly GroupSummary[]): LabelledPoint[] {
+  const models = new Set(summaries.map((g) => g.model)).size;
+  return summaries.flatMap((g) => {
+    const gain = seedGain(g);
+    if (!gain || g.labelled === null) return [];
+    const series = models > 1 ? `${g.datasetName} · ${MODEL_LABELS[g.model]}` : g.datasetName;
+    return [{ series, labelled: g.labelled, ...gain }];
   });
 }
 
@@ -65,6 +89,10 @@ export async function experimentReport(
     const points = sparsityPoints(panel.groups.map((g) => g.summary));
     return points.length ? sparsitySpec(points, { a: 'IoU loss', b: 'BCE' }) : null;
   });
+  const labelled = labelledPoints(groups.map((g) => g.summary));
+  const labelledFigure = labelled.length
+    ? labelledSpec(labelled, { a: 'IoU loss', b: 'BCE' })
+    : null;
   const title = `Experiment ${record.id}: ${record.name}`;
   const parts = [
     `<h1>${escapeHtml(title)}</h1>`,
@@ -92,9 +120,18 @@ export async function experimentReport(
     );
     if (panel.title && panel.groups.length) parts.push(summaryTable(record, panel.groups));
   }
+  if (record.grid.labelledCounts) {
+    parts.push(
+      '<h2>Does the gain depend on how many images are labelled?</h2>',
+      labelledFigure
+        ? await figure(labelledFigure, LABELLED_CAPTION)
+        : '<p class="muted">No dataset here has finished IoU-loss and BCE runs yet.</p>',
+    );
+  }
   for (const group of groups) {
-    const { datasetName, model } = group.summary;
-    parts.push(`<h2>${escapeHtml(`${datasetName} · ${MODEL_LABELS[model]}`)}</h2>`);
+    const { datasetName, model, labelled: n } = group.summary;
+    const heading = [datasetName, MODEL_LABELS[model], ...(n === null ? [] : [`${n} labelled`])];
+    parts.push(`<h2>${escapeHtml(heading.join(' · '))}</h2>`);
     parts.push(
       group.comparison
         ? await comparisonSections(group.comparison, 3)
@@ -107,16 +144,27 @@ export async function experimentReport(
     html: reportPage(title, parts.join('\n')),
     sparsitySvg: main ? await renderSvg(main) : null,
     sweepSvg: panels.length > 1 && sweep ? await renderSvg(sweep) : null,
+    labelledSvg: labelledFigure && (await renderSvg(labelledFigure)),
   };
 }
 
 /**
  * The real axis (its targets in order of foreground, densest first) and, beside it, the
  * eroded sweep (its source and derived tasks) as the secondary check; with neither, one
- * figure of every dataset.
+ * figure of every dataset. With the labelled-images axis, each dataset x model is plotted
+ * at its most labelled images, so there is still one point per target.
  */
-function sparsityPanels(record: ExperimentRecord, groups: readonly Group[]): SparsityPanel[] {
+function sparsityPanels(record: ExperimentRecord, all: readonly Group[]): SparsityPanel[] {
   const { sparsityAxis: axis, sparsitySweep: sweep } = record.grid;
+  const groups = all.filter(
+    ({ summary: g }) =>
+      !all.some(
+        ({ summary: o }) =>
+          o.datasetId === g.datasetId &&
+          o.model === g.model &&
+          (o.labelled ?? 0) > (g.labelled ?? 0),
+      ),
+  );
   const of = (names: readonly string[]) =>
     groups
       .filter((g) => names.includes(g.summary.datasetName))
@@ -148,9 +196,12 @@ function meta(record: ExperimentRecord, cells: readonly ExperimentCell[]): strin
   const backends = [...new Set(runs.flatMap((r) => (r.backend ? [r.backend] : [])))];
   const trainSeconds = runs.reduce((s, r) => s + (r.durationSeconds ?? 0), 0);
   const g = record.grid;
+  const labelled = g.labelledCounts
+    ? ` × ${g.labelledCounts.join(', ')} labelled train images (all a dataset has, at or above its count)`
+    : '';
   return escapeHtml(
     `${g.datasets.length} datasets × ${g.models.length} models × ${g.losses.length} losses × ` +
-      `${g.seeds.length} seeds = ${cells.length} runs. Protocol: ${describeInput(inputOf(p), p.size)}, ` +
+      `${g.seeds.length} seeds${labelled} = ${cells.length} runs. Protocol: ${describeInput(inputOf(p), p.size)}, ` +
       `at most ${p.epochs} epochs (patience ${p.patience}), batch ${p.batchSize}, Adam lr ${p.learningRate}, ` +
       `${p.baseFilters} base filters, depth ${p.depth}, augmentation ${p.augment ? 'on' : 'off'}, ` +
       `validation ${p.validationFraction}. Backend: ${backends.join(', ') || '–'}. ` +
@@ -196,9 +247,11 @@ export function verdict(seeds: PairedSample | undefined): string {
 }
 
 function summaryTable(record: ExperimentRecord, groups: readonly Group[]): string {
+  const byLabelled = record.grid.labelledCounts !== null;
   const head = [
     'Dataset',
     'Foreground',
+    ...(byLabelled ? ['Labelled'] : []),
     'Model',
     ...record.grid.losses,
     'Gain by seed (95% CI)',
@@ -217,6 +270,7 @@ function summaryTable(record: ExperimentRecord, groups: readonly Group[]): strin
     return [
       escapeHtml(s.datasetName),
       s.foreground === null ? '–' : `${(s.foreground * 100).toFixed(1)}%`,
+      ...(byLabelled ? [s.labelled === null ? '–' : String(s.labelled)] : []),
       escapeHtml(s.model),
       ...s.losses.map((l) => (l.iou ? `${formatMeanSd(l.iou)} (${l.iou.n})` : '–')),
       formatDifference(seeds?.meanDifference ?? null) +
@@ -232,9 +286,12 @@ function summaryTable(record: ExperimentRecord, groups: readonly Group[]): strin
     ];
   });
   const th = head.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  // The scores after the model column are numbers.
+  const model = head.indexOf('Model');
   const body = rows
     .map(
-      (r) => `<tr>${r.map((c, i) => `<td${i > 2 ? ' class="num"' : ''}>${c}</td>`).join('')}</tr>`,
+      (r) =>
+        `<tr>${r.map((c, i) => `<td${i > model ? ' class="num"' : ''}>${c}</td>`).join('')}</tr>`,
     )
     .join('\n');
   return `<table><thead><tr>${th}</tr></thead>\n<tbody>${body}</tbody></table>`;

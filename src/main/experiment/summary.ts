@@ -1,9 +1,15 @@
-// What an experiment found, per dataset x model: pooled test IoU per loss over seeds,
+// What an experiment found, per dataset x model (x number of labelled images, with that
+// axis): pooled test IoU per loss over seeds,
 // and the paper's question, IoU loss against BCE, as paired tests across seeds and test
 // images (the Compare view's statistics, compare/compute.ts). Every test of every group
 // is one family, Holm-adjusted together (compare/holm.ts).
 import type { ComparisonResult, TestOutcome } from '#shared/api/compare';
-import type { ExperimentCell, ExperimentDetail, GroupSummary } from '#shared/api/experiments';
+import {
+  labelledLevels,
+  type ExperimentCell,
+  type ExperimentDetail,
+  type GroupSummary,
+} from '#shared/api/experiments';
 import type { Run } from '#shared/domain';
 import type { LossId } from '#shared/ids';
 import type { DataContext } from '../context';
@@ -48,35 +54,46 @@ export async function summarizeGroups(
   const losses = lossOrder(record.grid.losses);
   for (const dataset of record.grid.datasets) {
     const foreground = testForeground(ctx, dataset.id);
-    for (const model of record.grid.models) {
-      const finished = (loss: LossId): Run[] =>
-        cells
-          .filter((c) => c.datasetId === dataset.id && c.model === model && c.loss === loss)
-          .flatMap((c) => (c.run?.status === 'finished' && c.run.test ? [c.run] : []))
-          .sort((a, b) => a.config.seed - b.config.seed);
-      const runs = losses.flatMap(finished);
-      const comparison =
-        runs.length >= 2
-          ? await computeComparison(
-              ctx,
-              runs.map((r) => r.id),
+    for (const labelled of labelledLevels(record.grid, dataset)) {
+      for (const model of record.grid.models) {
+        const finished = (loss: LossId): Run[] =>
+          cells
+            .filter(
+              (c) =>
+                c.datasetId === dataset.id &&
+                c.labelled === labelled &&
+                c.model === model &&
+                c.loss === loss,
             )
-          : null;
-      groups.push({
-        summary: {
-          datasetId: dataset.id,
-          datasetName: dataset.name,
-          model,
-          foreground,
-          losses: record.grid.losses.map((loss) => {
-            const scores = finished(loss).map((r) => r.test!.iou);
-            return { loss, iou: scores.length ? meanSd(scores) : null };
-          }),
-          iouVsBce: comparison && iouVsBce(comparison),
-          runIds: runs.map((r) => r.id),
-        },
-        comparison,
-      });
+            .flatMap((c) => (c.run?.status === 'finished' && c.run.test ? [c.run] : []))
+            .sort((a, b) => a.config.seed - b.config.seed);
+        const runs = losses.flatMap(finished);
+        const comparison =
+          runs.length >= 2
+            ? await computeComparison(
+                ctx,
+                runs.map((r) => r.id),
+              )
+            : null;
+        groups.push({
+          summary: {
+            datasetId: dataset.id,
+            datasetName: dataset.name,
+            model,
+            labelled: record.grid.labelledCounts
+              ? (labelled ?? dataset.labelledImages ?? null)
+              : null,
+            foreground,
+            losses: record.grid.losses.map((loss) => {
+              const scores = finished(loss).map((r) => r.test!.iou);
+              return { loss, iou: scores.length ? meanSd(scores) : null };
+            }),
+            iouVsBce: comparison && iouVsBce(comparison),
+            runIds: runs.map((r) => r.id),
+          },
+          comparison,
+        });
+      }
     }
   }
   adjustFamily(familyOf(groups));

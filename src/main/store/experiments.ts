@@ -20,14 +20,18 @@ export function experimentGroupId(id: number): string {
 }
 
 function toRecord(row: ExperimentRow): ExperimentRecord {
-  // Grids stored before the real sparsity axis existed have none.
+  // Grids stored before the real sparsity axis or the labelled axis existed have none.
   const grid = JSON.parse(row.grid) as Partial<ExperimentGrid> &
-    Omit<ExperimentGrid, 'sparsityAxis'>;
+    Omit<ExperimentGrid, 'sparsityAxis' | 'labelledCounts'>;
   return {
     id: row.id,
     name: row.name,
     protocol: JSON.parse(row.protocol) as Protocol,
-    grid: { ...grid, sparsityAxis: grid.sparsityAxis ?? null },
+    grid: {
+      ...grid,
+      sparsityAxis: grid.sparsityAxis ?? null,
+      labelledCounts: grid.labelledCounts ?? null,
+    },
     groupId: experimentGroupId(row.id),
     createdAt: row.created_at,
     updatedAt: row.updated_at,

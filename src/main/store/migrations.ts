@@ -186,4 +186,10 @@ export const MIGRATIONS: readonly string[] = [
      JSON), beside its backend; null for other backends. */ `
   ALTER TABLE runs ADD COLUMN adapter TEXT;
   `,
+
+  /* 7: how many images a run trained, validated and tested on, as its trainer split them
+     (JSON); what a run with 'labelled' used is otherwise known only from the config and
+     the images as they are now. */ `
+  ALTER TABLE runs ADD COLUMN split_sizes TEXT;
+  `,
 ];

@@ -8,6 +8,7 @@ import type {
   ImageMetrics,
   Run,
   SegmentationMetrics,
+  SplitSizes,
   TrainConfig,
 } from '#shared/domain';
 import type { BackendId, RunStatus } from '#shared/ids';
@@ -25,6 +26,7 @@ interface RunRow {
   backend: BackendId | null;
   adapter: string | null;
   group_id: string | null;
+  split_sizes: string | null;
   pid: number | null;
   epochs_done: number;
   best_val_iou: number | null;
@@ -55,6 +57,7 @@ function toRun(row: RunRow): Run {
     backend: row.backend,
     adapter: row.adapter ? (JSON.parse(row.adapter) as GpuAdapter) : null,
     groupId: row.group_id,
+    splitSizes: row.split_sizes ? (JSON.parse(row.split_sizes) as SplitSizes) : null,
     epochsDone: row.epochs_done,
     bestValIou: row.best_val_iou,
     test: row.test_metrics ? (JSON.parse(row.test_metrics) as SegmentationMetrics) : null,
@@ -203,6 +206,7 @@ export interface RunPatch {
   status?: RunStatus;
   backend?: BackendId | null;
   adapter?: GpuAdapter | null;
+  splitSizes?: SplitSizes | null;
   pid?: number | null;
   epochsDone?: number;
   bestValIou?: number | null;
@@ -218,6 +222,7 @@ const PATCH_COLUMNS: Record<keyof RunPatch, string> = {
   status: 'status',
   backend: 'backend',
   adapter: 'adapter',
+  splitSizes: 'split_sizes',
   pid: 'pid',
   epochsDone: 'epochs_done',
   bestValIou: 'best_val_iou',

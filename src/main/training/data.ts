@@ -5,6 +5,7 @@
 // streams, so the same seed gives the same run.
 import { readFile } from 'node:fs/promises';
 import { ApiError } from '#shared/errors';
+import type { TrainConfig } from '#shared/domain';
 import type { Split } from '#shared/ids';
 import { absolutePath } from '../files';
 import { decodeImage } from '../images/decode';
@@ -71,33 +72,99 @@ export function maskedImages(db: Db, datasetId: number): SampleRef[] {
 /**
  * Stored 'train' images minus a seeded validationFraction are train, the rest of them
  * validation; stored 'test' images are test; 'unassigned' images are split 70/10/20 by
- * the seed. Depends only on the set of images and the seed, not on their order.
+ * the seed. With `labelled`, only that many of the images that would train or validate
+ * take part (labelledSubset), held out by validationFraction as stored train images are.
+ * Depends only on the set of images and the seed, not on their order.
  */
 export function splitImages<T extends { imageId: number; split: Split }>(
   items: readonly T[],
   seed: number,
   validationFraction: number,
+  labelled?: number,
 ): Splits<T> {
   const byId = (split: Split) =>
     items.filter((i) => i.split === split).sort((a, b) => a.imageId - b.imageId);
-
-  const train = shuffled(byId('train'), deriveRng(seed, 'validation'));
-  const held = validationCount(train.length, validationFraction);
-  const out: Splits<T> = {
-    train: train.slice(held),
-    validation: train.slice(0, held),
-    test: byId('test'),
+  const holdOut = (list: readonly T[]) => {
+    const order = shuffled(list, deriveRng(seed, 'validation'));
+    const held = validationCount(order.length, validationFraction);
+    return { train: order.slice(held), validation: order.slice(0, held) };
   };
 
   const loose = shuffled(byId('unassigned'), deriveRng(seed, 'unassigned'));
-  const toTrain = Math.round(loose.length * UNASSIGNED_TRAIN);
-  const toValidation = Math.round(loose.length * UNASSIGNED_VALIDATION);
-  out.train.push(...loose.slice(0, toTrain));
-  out.validation.push(...loose.slice(toTrain, toTrain + toValidation));
-  out.test.push(...loose.slice(toTrain + toValidation));
+  const share = looseShare(loose.length);
+  const looseTrain = loose.slice(0, share.train);
+  const looseValidation = loose.slice(share.train, share.train + share.validation);
+  const test = [...byId('test'), ...loose.slice(share.train + share.validation)];
+
+  let out: Splits<T>;
+  if (labelled === undefined) {
+    const stored = holdOut(byId('train'));
+    out = {
+      train: [...stored.train, ...looseTrain],
+      validation: [...stored.validation, ...looseValidation],
+      test,
+    };
+  } else {
+    const pool = [...byId('train'), ...looseTrain, ...looseValidation];
+    out = { ...holdOut(labelledSubset(pool, seed, labelled)), test };
+  }
   for (const list of [out.train, out.validation, out.test])
     list.sort((a, b) => a.imageId - b.imageId);
   return out;
+}
+
+/** Unassigned images that train and that validate; the rest test. */
+function looseShare(n: number): { train: number; validation: number } {
+  return {
+    train: Math.round(n * UNASSIGNED_TRAIN),
+    validation: Math.round(n * UNASSIGNED_VALIDATION),
+  };
+}
+
+/**
+ * The images that train or validate, whatever the seed: the most a run's `labelled` may
+ * ask for.
+ */
+export function labelledCount(items: readonly { split: Split }[]): number {
+  const loose = looseShare(items.filter((i) => i.split === 'unassigned').length);
+  return items.filter((i) => i.split === 'train').length + loose.train + loose.validation;
+}
+
+/**
+ * The first `n` of one seeded order of the pool, in id order. The order does not depend
+ * on n, so for one seed the subsets are nested (5 images within 10 within 20), as a user
+ * labelling more keeps the ones labelled before; with n the whole pool, the split is the
+ * one a run without `labelled` gets.
+ */
+function labelledSubset<T extends { imageId: number }>(
+  pool: readonly T[],
+  seed: number,
+  n: number,
+): T[] {
+  if (n > pool.length) {
+    throw new ApiError(
+      'invalid',
+      `The run asks for ${n} labelled images, but the dataset has ${pool.length} labelled ` +
+        'train images (train and validation together).',
+    );
+  }
+  const byId = [...pool].sort((a, b) => a.imageId - b.imageId);
+  return shuffled(byId, deriveRng(seed, 'labelled'))
+    .slice(0, n)
+    .sort((a, b) => a.imageId - b.imageId);
+}
+
+/** A run's split of its dataset's masked images, by its config. */
+export function runSplits(
+  db: Db,
+  config: Pick<TrainConfig, 'datasetId' | 'seed' | 'validationFraction' | 'labelled'>,
+): Splits<SampleRef> {
+  return splitImages(
+    maskedImages(db, config.datasetId),
+    config.seed,
+    config.validationFraction,
+    config.labelled,
+  );
 }
 
 /** At least one validation image when a fraction is asked for, never the whole split. */

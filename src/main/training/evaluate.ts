@@ -8,7 +8,7 @@ import type { Db } from '../store/database';
 import { listRunImages, replaceRunImages, type RunImageRow } from '../store/runs';
 import { initBackend } from './backend';
 import { backendFailure } from './backend-errors';
-import { loadImage, maskedImages, splitImages, type SampleRef, type SplitName } from './data';
+import { loadImage, runSplits, type SampleRef, type SplitName } from './data';
 import { predictOptionsOf, predictProbabilities, type PredictOptions } from '../predict/predict';
 import type { Runtime } from '../predict/runtime';
 import { loadRunModel } from '../predict/runtimes';
@@ -88,11 +88,7 @@ export async function evaluateRun(
     return scoreStoredPredictions(db, dataDir, run.id, threshold);
   }
   const { config } = run;
-  const refs = splitImages(
-    maskedImages(db, config.datasetId),
-    config.seed,
-    config.validationFraction,
-  )[split];
+  const refs = runSplits(db, config)[split];
   await initBackend(config.backend);
   const runtime = tfjsRuntime(await loadRunModel(dataDir, run), config.size);
   try {

@@ -29,8 +29,7 @@ import {
   drawPatches,
   loadPatchSources,
   loadSamples,
-  maskedImages,
-  splitImages,
+  runSplits,
   tilePatches,
   type Sample,
   type SampleRef,
@@ -185,17 +184,19 @@ class Session {
     const gpu = backend === 'webgpu' ? await startDawn() : undefined;
     this.updated(updateRun(db, runId, { backend, adapter: gpu ? gpuAdapterOf(gpu) : null }));
 
-    const splits = splitImages(
-      maskedImages(db, config.datasetId),
-      config.seed,
-      config.validationFraction,
-    );
+    const splits = runSplits(db, config);
     if (splits.train.length === 0) {
       throw new ApiError(
         'invalid',
         `Dataset "${this.run0.datasetName}" has no masked images to train on.`,
       );
     }
+    const splitSizes = {
+      train: splits.train.length,
+      validation: splits.validation.length,
+      test: splits.test.length,
+    };
+    this.updated(updateRun(db, runId, { splitSizes }));
     // Built before the images load, so a model too big for the backend fails at once.
     const model = (this.model = buildModel({ ...config, channels: CHANNELS, seed: config.seed }));
     checkTrainingFits(backend, model, this.work, gpu);

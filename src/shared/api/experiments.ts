@@ -1,7 +1,9 @@
 // Experiments: the paper's protocol as a grid of runs, datasets x models x losses x
 // seeds, all trained with one shared protocol (size, epochs, batch, ...), plus a sparsity
 // axis: datasets with other targets on the same images (the real axis), and optional
-// tasks of controlled foreground fraction derived from one dataset (the eroded sweep).
+// tasks of controlled foreground fraction derived from one dataset (the eroded sweep);
+// and a labelled-images axis: each cell also trained on only a few of its dataset's
+// labelled train images.
 import { z } from 'zod';
 import type { Run } from '../domain';
 import { LOSS_IDS, MODEL_IDS, type LossId, type ModelId } from '../ids';
@@ -17,6 +19,7 @@ export const protocolSchema = trainConfigSchema.omit({
   loss: true,
   model: true,
   seed: true,
+  labelled: true,
 });
 export type Protocol = z.output<typeof protocolSchema>;
 
@@ -58,6 +61,16 @@ export const experimentRequestSchema = z
     sparsityDatasets: datasetNames
       .refine((names) => names.length >= 2, 'An axis needs at least two datasets.')
       .optional(),
+    /**
+     * The labelled-images axis: every cell also trained on only this many of its dataset's
+     * labelled train images (a run's `labelled`); a number at or above what the dataset
+     * has is its full-data cell, the one a grid without the axis has.
+     */
+    labelledCounts: z
+      .array(trainConfigSchema.shape.labelled.unwrap())
+      .min(1)
+      .refine(distinct, 'A number of labelled images is listed twice.')
+      .optional(),
     name: z.string().trim().min(1).max(120).optional(),
   })
   .refine((r) => r.datasets.length > 0 || r.sparsityDatasets || r.sparsitySweep, {
@@ -71,6 +84,11 @@ export interface GridDataset {
   name: string;
   /** Set on tasks the sparsity sweep derived, e.g. face eroded by 8 pixels. */
   derivedFrom?: { dataset: string; operation: 'erode' | 'dilate'; radius: number };
+  /**
+   * With the labelled-images axis: its labelled train images (train and validation) when
+   * the experiment was planned. A level at or above it is the full-data cell.
+   */
+  labelledImages?: number;
 }
 
 export interface ExperimentGrid {
@@ -81,6 +99,26 @@ export interface ExperimentGrid {
   /** Names of the datasets on the real sparsity axis, in the order asked; null without one. */
   sparsityAxis: string[] | null;
   sparsitySweep: { dataset: string; levels: number[] } | null;
+  /** The labelled-images axis, ascending; null without one. */
+  labelledCounts: number[] | null;
+}
+
+/**
+ * A dataset's levels of the labelled-images axis, ascending: a number below what the
+ * dataset has, or undefined for the full data, which every level at or above it is. A
+ * run trained on all the labelled images it has is the run without `labelled`: so a grid
+ * with the axis and one without share their full-data cells (and the split of a run
+ * asking for exactly all of them is that run's anyway, data.ts). Without the axis, only
+ * the full data.
+ */
+export function labelledLevels(
+  grid: Partial<Pick<ExperimentGrid, 'labelledCounts'>>,
+  dataset: GridDataset,
+): (number | undefined)[] {
+  if (!grid.labelledCounts) return [undefined];
+  const all = dataset.labelledImages ?? Infinity;
+  const levels = [...grid.labelledCounts].sort((a, b) => a - b);
+  return [...new Set(levels.map((n) => (n >= all ? undefined : n)))];
 }
 
 export interface CellCounts {
@@ -113,15 +151,28 @@ export interface ExperimentCell {
   model: ModelId;
   loss: LossId;
   seed: number;
+  /**
+   * With the labelled-images axis, the labelled train images the cell trains on, as its
+   * run's config says; absent on full-data cells, as there.
+   */
+  labelled?: number;
   /** The cell's run, once started. */
   run: Run | null;
 }
 
-/** One dataset x model of the grid: how each loss did, and IoU loss against BCE. */
+/**
+ * One dataset x model (x number of labelled images) of the grid: how each loss did, and
+ * IoU loss against BCE.
+ */
 export interface GroupSummary {
   datasetId: number;
   datasetName: string;
   model: ModelId;
+  /**
+   * With the labelled-images axis, the labelled train images its runs trained on (all the
+   * dataset had, for the full-data group); null without the axis.
+   */
+  labelled: number | null;
   /** Mean foreground fraction of the dataset's test masks. */
   foreground: number | null;
   /** Pooled test IoU over seeds, per loss of the grid (null until a run finished). */
@@ -149,6 +200,8 @@ export interface ExperimentReport {
   sparsitySvg: string | null;
   /** The eroded sweep's figure when the grid has a real axis too; else null. */
   sweepSvg: string | null;
+  /** The labelled-images figure alone; null without that axis or without points. */
+  labelledSvg: string | null;
 }
 
 export const experimentCalls = {

@@ -42,6 +42,13 @@ export const trainConfigSchema = z.object({
   seed: z.number().int().nonnegative().default(1),
   /** Fraction of the train split held out for validation and early stopping. */
   validationFraction: z.number().min(0).max(0.5).default(0.2),
+  /**
+   * Trains on only this many of the dataset's labelled train images (train and validation
+   * together, a seeded subset; test untouched), as a user who has labelled that many
+   * would: the IoU loss's lead over BCE on a sparse target depends on it. Left out, every
+   * labelled train image takes part.
+   */
+  labelled: z.number().int().min(2).optional(),
   augment: z.boolean().default(true),
   /** Epochs without a better validation IoU before stopping; 0 turns it off. */
   patience: z.number().int().nonnegative().default(10),

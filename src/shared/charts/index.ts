@@ -8,7 +8,13 @@ export {
 } from './learning-curves';
 export { IOU_SCATTER_DATA, iouScatterSpec, type ScatterPoint } from './iou-scatter';
 export { METRIC_BARS_DATA, metricBars, metricBarsSpec, type MetricBar } from './metric-bars';
-export { SPARSITY_DATA, sparsitySpec, type SparsityPoint } from './sparsity';
+export {
+  GAIN_DATA,
+  labelledSpec,
+  sparsitySpec,
+  type LabelledPoint,
+  type SparsityPoint,
+} from './gain';
 export {
   formatDifference,
   formatInterval,

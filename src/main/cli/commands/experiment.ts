@@ -1,6 +1,6 @@
 // `jaccard experiment --datasets face,eyes --models unet,tiramisu --losses iou,bce --seeds 5
 // [--size 128] [--epochs N] [--parallel N] [--report out.html]
-// [--sparsity-datasets face,hair,eyes] [--sparsity-sweep face]`:
+// [--sparsity-datasets face,hair,eyes] [--sparsity-sweep face] [--labelled 5,10,20]`:
 // the paper's experiment as a resumable grid of stored runs, with a report. Running the
 // same command again skips finished cells and resumes cut-short ones; Ctrl+C stops every
 // trainer after its batch.
@@ -81,7 +81,19 @@ export const experimentCommand: Command = {
       type: 'string',
       description: `their target foreground fractions (default ${DEFAULT_SWEEP_LEVELS.join(',')})`,
     },
-    report: { type: 'string', description: 'write the HTML report here (and <name>.sparsity.svg)' },
+    labelled: {
+      type: 'string',
+      description:
+        'the labelled-images axis: numbers of labelled train images (train and validation ' +
+        'together), comma-separated; every cell is trained on a seeded subset of each size ' +
+        '(nested for one seed) and the gain is plotted against them. A number at or above ' +
+        'what a dataset has is its full-data cell, the one a grid without the axis has',
+    },
+    report: {
+      type: 'string',
+      description:
+        'write the HTML report here (and <name>.sparsity.svg, with --labelled <name>.labelled.svg)',
+    },
     name: { type: 'string', description: 'a name for the experiment' },
   },
   async run(args) {
@@ -109,6 +121,7 @@ export const experimentCommand: Command = {
         for (const [what, svg, suffix] of [
           ['sparsityFigure', report.sparsitySvg, '.sparsity.svg'],
           ['sweepFigure', report.sweepSvg, '.sweep.svg'],
+          ['labelledFigure', report.labelledSvg, '.labelled.svg'],
         ] as const) {
           if (!svg) continue;
           written[what] = written.report.replace(/(\.html?)?$/i, suffix);
@@ -179,6 +192,7 @@ function parseRequest({ values }: CommandArgs): ExperimentRequest {
     seeds: values.seeds === undefined ? DEFAULT_SEEDS : Number(values.seeds),
     protocol,
     sparsitySweep: typeof sweep === 'string' ? { dataset: sweep, levels } : undefined,
+    labelledCounts: list(values, 'labelled')?.map(Number),
     name: typeof values.name === 'string' ? values.name : undefined,
   };
   const parsed = experimentRequestSchema.safeParse(input);
@@ -194,7 +208,9 @@ function parseRequest({ values }: CommandArgs): ExperimentRequest {
             : 'sparsity-sweep'
           : top === 'sparsityDatasets'
             ? 'sparsity-datasets'
-            : top;
+            : top === 'labelledCounts'
+              ? 'labelled'
+              : top;
     throw new UsageError(`--${flag}: ${issue.message}`);
   }
   return input as ExperimentRequest;
@@ -253,9 +269,11 @@ function textLine(experimentId: number): (e: RunnerEvent) => void {
 }
 
 function summaryText(summary: readonly GroupSummary[], losses: readonly string[]): string {
+  const byLabelled = summary.some((g) => g.labelled !== null);
   const rows = summary.map((g) => [
     g.datasetName,
     g.foreground === null ? '–' : `${(g.foreground * 100).toFixed(1)}%`,
+    ...(byLabelled ? [String(g.labelled ?? '–')] : []),
     g.model,
     ...g.losses.map((l) => (l.iou ? `${formatMeanSd(l.iou)} (${l.iou.n})` : '–')),
     formatDifference(g.iouVsBce?.acrossSeeds.meanDifference ?? null),
@@ -270,6 +288,7 @@ function summaryText(summary: readonly GroupSummary[], losses: readonly string[]
     [
       'DATASET',
       'FG',
+      ...(byLabelled ? ['LABELLED'] : []),
       'MODEL',
       ...losses.map((l) => `${l.toUpperCase()} TEST IOU`),
       'IOU-BCE SEEDS',
