@@ -143,6 +143,12 @@ describe('Experiment from the Compare view', () => {
       const few = detail.cells.filter((c) => c.key.startsWith('eyes/') && c.labelled === 2);
       await item.getByRole('link', { name: 'Compare eyes · U-Net · 2 labelled' }).click();
       await page.waitForURL(new RegExp(`#/compare\\?runs=${few.map((c) => c.run!.id).join(',')}$`));
+      // The run's page says what it trained on, as its trainer split the images.
+      await page.goto(`${app.url}#/runs/${few[0]!.run!.id}`);
+      await expect
+        .poll(() => page.getByTestId('split').innerText())
+        .toMatch(/, 2 labelled images only: 1 train, 1 validation, 2 test images$/);
+      await page.goBack();
       await page.goBack();
       const [download] = await Promise.all([
         page.waitForEvent('download', AXIS_TRAINING),
