@@ -3,6 +3,7 @@
 def grid: if .config.input.mode == "patches" then "1a native patches"
   elif (.datasetName | endswith("-512")) then "1b 64 px resize"
   elif (.datasetName | startswith("face-erode")) then "2 eroded sweep"
+  elif .config.labelled != null then "8 labelled images"
   elif (.config.loss | IN("jaccard","lovasz","dice")) then "3 IoU losses"
   else "2 real axis" end;
 [.[] | select(.groupId != null and .status == "finished")]
