@@ -160,4 +160,24 @@ describe('Experiment from the Compare view', () => {
       expect(html).toMatch(/<h3>Real targets on the same images: eyes, faces<\/h3>\s*<figure><svg/);
     },
   );
+
+  it('warns against BCE in the Train view when the target is as sparse as eyes', async () => {
+    // What the axis found (docs/results.md section 8), said where the loss is chosen.
+    await page.getByRole('navigation').getByRole('link', { name: 'Train' }).click();
+    const form = page.getByRole('form', { name: 'Training settings' });
+    const warning = form.getByTestId('sparse-bce');
+    const dataset = form.getByLabel('Dataset');
+    const loss = form.getByLabel('Loss');
+    const ids = new Map(
+      (await engineCall(app, 'datasets.list', {})).map((d) => [d.name, String(d.id)]),
+    );
+    await dataset.selectOption(ids.get('eyes')!);
+    await loss.selectOption({ label: 'Binary cross-entropy' });
+    await expect.poll(() => warning.innerText()).toMatch(/^eyes is sparse: \d\.\d% of each mask/);
+    await loss.selectOption({ label: 'Soft IoU (Rahman & Wang)' });
+    await expect.poll(() => warning.count()).toBe(0);
+    await loss.selectOption({ label: 'Binary cross-entropy' });
+    await dataset.selectOption(ids.get('faces')!);
+    await expect.poll(() => warning.count()).toBe(0);
+  });
 });
