@@ -1,11 +1,11 @@
-# The study's runs by grid (docs/results.md, section 8): count, minutes per run (median,
-# max), training summed in hours, backend. Input: `jaccard runs --json`.
-def grid: if .config.input.mode == "patches" then "1a native patches"
-  elif (.datasetName | endswith("-512")) then "1b 64 px resize"
-  elif (.datasetName | startswith("face-erode")) then "2 eroded sweep"
+# The study's runs by section and grid (docs/results.md, section 10): count, minutes
+# per run (median, max), training summed in hours, backend. Input: `jaccard runs --json`.
+def grid: if .config.input.mode == "patches" then "9 native patches"
+  elif (.datasetName | endswith("-512")) then "9 64 px resize"
+  elif (.datasetName | startswith("face-erode")) then "6 eroded sweep"
   elif .config.labelled != null then "8 labelled images"
-  elif (.config.loss | IN("jaccard","lovasz","dice")) then "3 IoU losses"
-  else "2 real axis" end;
+  elif (.config.loss | IN("jaccard","lovasz","dice")) then "7 IoU losses"
+  else "6 real axis" end;
 [.[] | select(.groupId != null and .status == "finished")]
 | group_by([grid, .config.model]) | map(
   (map(.durationSeconds / 60) | sort) as $m
