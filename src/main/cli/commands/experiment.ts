@@ -173,6 +173,13 @@ function positiveInt(value: unknown, flag: string): number | undefined {
   return n;
 }
 
+/** The flag that sets each request field not named like it (the others are). */
+const REQUEST_FLAGS: Partial<Record<keyof ExperimentRequest, string>> = {
+  sparsityDatasets: 'sparsity-datasets',
+  sparsitySweep: 'sparsity-sweep',
+  labelledCounts: 'labelled',
+};
+
 function parseRequest({ values }: CommandArgs): ExperimentRequest {
   for (const flag of ['models', 'losses']) {
     if (values[flag] === undefined) throw new UsageError(`say which ${flag}: --${flag} a,b.`);
@@ -202,15 +209,9 @@ function parseRequest({ values }: CommandArgs): ExperimentRequest {
     const flag =
       top === 'protocol'
         ? flagOf(issue.path.slice(1))
-        : top === 'sparsitySweep'
-          ? sub === 'levels'
-            ? 'sparsity-levels'
-            : 'sparsity-sweep'
-          : top === 'sparsityDatasets'
-            ? 'sparsity-datasets'
-            : top === 'labelledCounts'
-              ? 'labelled'
-              : top;
+        : top === 'sparsitySweep' && sub === 'levels'
+          ? 'sparsity-levels'
+          : (REQUEST_FLAGS[top as keyof ExperimentRequest] ?? top);
     throw new UsageError(`--${flag}: ${issue.message}`);
   }
   return input as ExperimentRequest;
