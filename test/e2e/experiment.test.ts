@@ -1,8 +1,9 @@
 // The paper's experiment launched from the Compare view against the real engine and
 // trainer, on tiny FASSEG subsets at 32 px for one epoch: one fasseg-face dataset, U-Net,
 // soft IoU vs BCE, one seed, the list following its cells to 2/2 and linking to the
-// comparison of its runs; then the sparsity axis (faces and eyes of the same images) under
-// the Quick preset, its protocol and axis as the engine stored them, and its report saved.
+// comparison of its runs, and a second grid of its protocol (IoU vs Dice) listed beside it;
+// then the sparsity axis (faces and eyes of the same images) under the Quick preset, its
+// protocol and axis as the engine stored them, and its report saved.
 import { readFileSync, rmSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,6 +67,41 @@ describe('Experiment from the Compare view', () => {
     await page.waitForURL(new RegExp(`#/compare\\?runs=${runIds.join(',')}$`));
     const table = page.getByRole('region', { name: 'Metrics' });
     await expect.poll(() => table.locator('tr[data-arm] td[data-metric="iou"]').count()).toBe(2);
+
+    // A second grid of the same protocol, IoU against Dice: listed beside the first (not
+    // replacing it), training only its Dice cell; its comparison has its own runs, no BCE.
+    await page.getByRole('navigation').getByRole('link', { name: 'Compare' }).click();
+    const datasetBox = form
+      .getByRole('group', { name: 'Datasets', exact: true })
+      .getByLabel('faces');
+    await datasetBox.check();
+    await form.getByLabel('Binary cross-entropy').uncheck();
+    await form.getByLabel('Soft Dice').check();
+    await form.getByLabel('Seeds').fill('1');
+    await form.getByLabel('Image size (px)').fill('32');
+    await form.getByLabel('Epochs', { exact: true }).fill('1');
+    await form.getByRole('button', { name: 'Run experiment' }).click();
+    await expect.poll(() => item.count()).toBe(2);
+    // Newest first.
+    const [second, first] = [item.first(), item.nth(1)];
+    expect(await second.getByTestId('grid').innerText()).toBe(
+      'datasets: faces · U-Net · Soft IoU (Rahman & Wang) vs Soft Dice · 1 seed',
+    );
+    await expect.poll(() => second.getByTestId('cells').innerText(), TRAINING).toBe('2/2 finished');
+    expect(await first.getByTestId('cells').innerText()).toBe('2/2 finished');
+    const [again] = await engineCall(app, 'experiments.list', {}).then((list) =>
+      list.filter((e) => e.id !== experiment!.id),
+    );
+    const pair = (await engineCall(app, 'experiments.get', { id: again!.id })).summary[0]!.runIds;
+    expect(pair).toContain(detail.cells.find((c) => c.loss === 'iou')!.run!.id);
+    await second.getByRole('link', { name: 'Compare faces · U-Net' }).click();
+    await page.waitForURL(new RegExp(`#/compare\\?runs=${pair.join(',')}$`));
+
+    // The next test starts from the form as it was.
+    await page.getByRole('navigation').getByRole('link', { name: 'Compare' }).click();
+    await datasetBox.uncheck();
+    await form.getByLabel('Soft Dice').uncheck();
+    await form.getByLabel('Binary cross-entropy').check();
   });
 
   it(
@@ -115,7 +151,7 @@ describe('Experiment from the Compare view', () => {
       expect(await run.isDisabled()).toBe(false);
       await run.click();
 
-      await expect.poll(async () => (await engineCall(app, 'experiments.list', {})).length).toBe(2);
+      await expect.poll(async () => (await engineCall(app, 'experiments.list', {})).length).toBe(3);
       const listed = await engineCall(app, 'experiments.list', {});
       const { id } = listed.find((e) => e.grid.sparsityAxis)!;
       const detail = await engineCall(app, 'experiments.get', { id });

@@ -18,6 +18,7 @@ import { runManager } from '../../src/main/training/run-manager';
 import { isProcessAlive } from '../../src/main/process-alive';
 import { getRun, listEpochs, listRuns, runPid, transitionRun } from '../../src/main/store/runs';
 import type {
+  Experiment,
   ExperimentDetail,
   ExperimentReport,
   ExperimentRequest,
@@ -197,6 +198,37 @@ describe('jaccard experiment', () => {
       await runManager(ctx).close();
     }
     expect(getRun(ctx.db, added.id).status).toBe('finished');
+  });
+
+  it('lists each grid of a protocol as its own experiment, sharing runs, until one covers them', async () => {
+    const list = async () =>
+      ((await dispatch(ctx, 'experiments.list', {})) as Experiment[]).filter(
+        (e) => e.groupId === 'experiment-1',
+      );
+    // The first two tests' grid (the axis asked the same cells, so it took their row) and
+    // the grown grid of the last: it trained only its dice cell, the rest are the first's.
+    const [first, grown] = (await Promise.all(
+      (await list()).map(({ id }) => dispatch(ctx, 'experiments.get', { id })),
+    )) as ExperimentDetail[];
+    expect([first!.counts, grown!.counts]).toMatchObject([
+      { total: 8, finished: 8 },
+      { total: 3, finished: 3 },
+    ]);
+    expect(grown!.grid.losses).toEqual(['iou', 'bce', 'dice']);
+    expect(first!.grid.sparsityAxis).toEqual(['face', 'eyes']);
+
+    // A grid holding every cell of both replaces them, in the older one's row.
+    const union = await planExperiment(ctx, { ...request, losses: ['iou', 'bce', 'dice'] });
+    expect(union.record.id).toBe(first!.id);
+    expect(await list()).toMatchObject([
+      { id: first!.id, counts: { total: 12, finished: 9, waiting: 3 } },
+    ]);
+    const trained = [...first!.cells, ...grown!.cells]
+      .filter((c) => c.run)
+      .map((c) => [c.key, c.run!.id]);
+    expect(union.cells.filter((c) => c.run).map((c) => [c.key, c.run!.id])).toEqual(
+      expect.arrayContaining(trained),
+    );
   });
 
   it('resumes a cell whose experiment process was killed, from its checkpoint', async () => {
@@ -399,10 +431,13 @@ describe('jaccard experiment', () => {
     expect(html).toContain('Does the gain depend on how many images are labelled?');
     expect(html).toContain('few · U-Net · 2 labelled');
 
-    // The same protocol without the axis: its cells are the full-data ones, already trained.
+    // The same protocol without the axis: an experiment of its own beside the axis's, whose
+    // cells are the full-data ones, already trained.
     const plain = await planExperiment(ctx, { ...request, labelledCounts: undefined });
-    expect(plain.record.id).toBe(record.id);
+    expect(plain.record.id).not.toBe(record.id);
+    expect(plain.record.groupId).toBe(record.groupId);
     expect(plain.cells.map((c) => c.run?.id)).toEqual(cells.slice(2).map((c) => c.run!.id));
+    expect((await planExperiment(ctx, request)).record.id).toBe(record.id);
   });
 
   it('names a missing dataset and how to import it', async () => {

@@ -11,6 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { datasetCalls } from '../../src/shared/api/datasets';
@@ -37,6 +38,10 @@ import {
   listStoredImages,
 } from '../../src/main/store/images';
 import { currentMask, insertMask, maskHistory } from '../../src/main/store/masks';
+import { openDatabase } from '../../src/main/store/database';
+import { listExperimentRecords, saveExperiment } from '../../src/main/store/experiments';
+import { MIGRATIONS } from '../../src/main/store/migrations';
+import type { Protocol } from '../../src/shared/api/experiments';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const FACE = resolve(repoRoot, '../shared/datasets/fasseg-face');
@@ -463,5 +468,40 @@ describe('datasets API handlers', () => {
     await expect(call(ctx, 'images.list', { datasetId: two.id })).rejects.toMatchObject({
       code: 'not-found',
     });
+  });
+});
+
+describe('schema migrations', () => {
+  it("keeps a store's experiments through migration 8 and lets a second grid of their protocol beside them", () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'jaccard-migrate-')), 'jaccard.db');
+    const old = new Database(file);
+    for (const step of MIGRATIONS.slice(0, 7)) old.exec(step);
+    old.pragma('user_version = 7');
+    const grid = {
+      datasets: [{ id: 1, name: 'face' }],
+      models: ['unet'],
+      losses: ['iou'],
+      seeds: [1],
+    };
+    old
+      .prepare("INSERT INTO experiments (name, protocol, grid) VALUES ('paper', '{}', ?)")
+      .run(JSON.stringify(grid));
+    old.close();
+
+    const db = openDatabase(file);
+    try {
+      expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+      const [record] = listExperimentRecords(db);
+      expect(record).toMatchObject({ id: 1, name: 'paper', groupId: 'experiment-1', grid });
+      const other = saveExperiment(db, {
+        protocol: {} as Protocol,
+        grid: { ...record!.grid, losses: ['bce'] },
+        covers: () => false,
+      });
+      expect(other).toMatchObject({ id: 2, groupId: 'experiment-1' });
+      expect(listExperimentRecords(db).map((e) => e.grid.losses)).toEqual([['iou'], ['bce']]);
+    } finally {
+      db.close();
+    }
   });
 });

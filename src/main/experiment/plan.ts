@@ -1,7 +1,8 @@
 // From a request (CLI flags or the app's form) to a stored experiment and its cells:
 // datasets resolved by name, the sparsity axis checked to share its images, sweep tasks
 // derived and imported, each dataset's labelled train images counted for the labelled
-// axis, the protocol made canonical so the same settings always find the same experiment.
+// axis, the protocol made canonical so the same settings always find the runs trained
+// before under them.
 import {
   experimentRequestSchema,
   type ExperimentCell,
@@ -12,7 +13,7 @@ import {
 import { ApiError } from '#shared/errors';
 import type { AppContext, DataContext } from '../context';
 import { findDatasetId, getDataset } from '../store/datasets';
-import { canonicalProtocol, seedList } from './grid';
+import { canonicalProtocol, expandGrid, seedList } from './grid';
 import { deriveSparsityTasks } from './sparsity';
 import { saveExperiment, type ExperimentRecord } from '../store/experiments';
 import { hasTrainingMask, listStoredImages } from '../store/images';
@@ -51,18 +52,21 @@ export async function planExperiment(ctx: DataContext, input: ExperimentRequest)
   if (labelledCounts) {
     for (const d of datasets) d.labelledImages = labelledCount(maskedImages(ctx.db, d.id));
   }
+  const grid: ExperimentGrid = {
+    datasets,
+    models: request.models,
+    losses: request.losses,
+    seeds: seedList(request.seeds),
+    sparsityAxis: axis && axis.map((d) => d.name),
+    sparsitySweep: sweep,
+    labelledCounts,
+  };
+  const cells = new Set(expandGrid(grid).map((cell) => cell.key));
   const record = saveExperiment(ctx.db, {
     name: request.name,
     protocol: canonicalProtocol(request.protocol),
-    grid: {
-      datasets,
-      models: request.models,
-      losses: request.losses,
-      seeds: seedList(request.seeds),
-      sparsityAxis: axis && axis.map((d) => d.name),
-      sparsitySweep: sweep,
-      labelledCounts,
-    },
+    grid,
+    covers: (held) => expandGrid(held).every((cell) => cells.has(cell.key)),
   });
   return { record, cells: experimentCells(ctx.db, record) };
 }

@@ -1,5 +1,6 @@
-// Experiments in the store: one row per protocol (the migration-3 table). Their cells
-// are the runs that carry the experiment's group id (experiment/cells.ts).
+// Experiments in the store: one row per grid asked for (migration 8). The rows of one
+// protocol share their runs: every run of the protocol carries the group id of its first
+// row, and each grid's cells are found among them (experiment/cells.ts).
 import type { Experiment, ExperimentGrid, Protocol } from '#shared/api/experiments';
 import { ApiError } from '#shared/errors';
 import { type Db, writeTransaction } from './database';
@@ -11,6 +12,8 @@ interface ExperimentRow {
   grid: string;
   created_at: string;
   updated_at: string;
+  /** The id of the protocol's first row, whose group id its runs carry. */
+  pool: number;
 }
 
 export type ExperimentRecord = Omit<Experiment, 'counts'>;
@@ -32,44 +35,61 @@ function toRecord(row: ExperimentRow): ExperimentRecord {
       sparsityAxis: grid.sparsityAxis ?? null,
       labelledCounts: grid.labelledCounts ?? null,
     },
-    groupId: experimentGroupId(row.id),
+    groupId: experimentGroupId(row.pool),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
 }
 
+const SELECT_ROWS = `SELECT e.*, (SELECT MIN(id) FROM experiments p WHERE p.protocol = e.protocol)
+  AS pool FROM experiments e`;
+
 export function getExperimentRecord(db: Db, id: number): ExperimentRecord {
-  const row = db.prepare('SELECT * FROM experiments WHERE id = ?').get(id) as
-    ExperimentRow | undefined;
+  const row = db.prepare(`${SELECT_ROWS} WHERE e.id = ?`).get(id) as ExperimentRow | undefined;
   if (!row) throw new ApiError('not-found', `Experiment ${id} does not exist.`);
   return toRecord(row);
 }
 
 export function listExperimentRecords(db: Db): ExperimentRecord[] {
-  const rows = db.prepare('SELECT * FROM experiments ORDER BY id').all() as ExperimentRow[];
+  const rows = db.prepare(`${SELECT_ROWS} ORDER BY e.id`).all() as ExperimentRow[];
   return rows.map(toRecord);
 }
 
 /**
- * The experiment of this protocol (canonical JSON) with its grid set to `grid`, created
- * if there is none: asking again with more seeds or losses extends it, and the cells
+ * Stores the grid asked for under its protocol (canonical JSON). Grids of the protocol
+ * that `covers` (every cell of theirs is in the new one) are replaced by it, so asking
+ * again with more seeds or losses extends an experiment; another grid is a new
+ * experiment beside them. Either way the protocol's runs are shared, so the cells
  * trained before are reused.
  */
 export function saveExperiment(
   db: Db,
-  input: { protocol: Protocol; grid: ExperimentGrid; name?: string },
+  input: {
+    protocol: Protocol;
+    grid: ExperimentGrid;
+    name?: string;
+    covers: (held: ExperimentGrid) => boolean;
+  },
 ): ExperimentRecord {
   const protocol = JSON.stringify(input.protocol);
   const grid = JSON.stringify(input.grid);
   return writeTransaction(db, () => {
-    const existing = db.prepare('SELECT id FROM experiments WHERE protocol = ?').get(protocol) as
-      { id: number } | undefined;
-    if (existing) {
+    const held = (
+      db
+        .prepare(`${SELECT_ROWS} WHERE e.protocol = ? ORDER BY e.id`)
+        .all(protocol) as ExperimentRow[]
+    ).map(toRecord);
+    // The oldest covered row stays (the protocol's first row, whose group id the runs
+    // carry, is never deleted: if covered, it is the oldest).
+    const [kept, ...merged] = held.filter((record) => input.covers(record.grid));
+    if (kept) {
       db.prepare(
         `UPDATE experiments SET grid = ?, name = COALESCE(?, name),
            updated_at = strftime('%Y-%m-%dT%H:%M:%fZ') WHERE id = ?`,
-      ).run(grid, input.name ?? null, existing.id);
-      return getExperimentRecord(db, existing.id);
+      ).run(grid, input.name ?? null, kept.id);
+      const remove = db.prepare('DELETE FROM experiments WHERE id = ?');
+      for (const { id } of merged) remove.run(id);
+      return getExperimentRecord(db, kept.id);
     }
     const { lastInsertRowid } = db
       .prepare('INSERT INTO experiments (name, protocol, grid) VALUES (?, ?, ?)')

@@ -192,4 +192,23 @@ export const MIGRATIONS: readonly string[] = [
      the images as they are now. */ `
   ALTER TABLE runs ADD COLUMN split_sizes TEXT;
   `,
+
+  /* 8: several grids under one protocol. Migration 3 kept one grid per protocol, so a
+     second grid of it (the IoU losses after the sparsity axis) replaced the first in the
+     list though both sets of runs stayed. Now each grid is its own row; rows of one
+     protocol share their runs, which carry the group id of the protocol's first row. */ `
+  CREATE TABLE experiments_by_grid (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    protocol TEXT NOT NULL,
+    grid TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ')),
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ'))
+  );
+  INSERT INTO experiments_by_grid SELECT id, name, protocol, grid, created_at, updated_at
+    FROM experiments;
+  DROP TABLE experiments;
+  ALTER TABLE experiments_by_grid RENAME TO experiments;
+  CREATE INDEX experiments_protocol ON experiments(protocol);
+  `,
 ];

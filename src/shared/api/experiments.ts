@@ -136,7 +136,10 @@ export interface Experiment {
   name: string;
   protocol: Protocol;
   grid: ExperimentGrid;
-  /** Runs carry this group id. */
+  /**
+   * The group id its runs carry: that of every experiment under the same protocol, since
+   * grids of one protocol share their runs.
+   */
   groupId: string;
   counts: CellCounts;
   createdAt: string;
