@@ -128,6 +128,13 @@ describe('Experiment from the Compare view', () => {
       expect(await run.isDisabled()).toBe(true);
       await form.getByLabel('Eroded sweep (optional)').selectOption({ label: 'None' });
       const labelled = form.getByLabel('Labelled images (optional)');
+      await labelled.fill('1, 2');
+      await expect
+        .poll(() => problem.innerText())
+        .toBe(
+          'Labelled images: Label at least 2 images: one to train on and one to validate with.',
+        );
+      expect(await run.isDisabled()).toBe(true);
       await labelled.fill('2, 2');
       await expect
         .poll(() => problem.innerText())

@@ -48,7 +48,11 @@ export const trainConfigSchema = z.object({
    * would: the IoU loss's lead over BCE on a sparse target depends on it. Left out, every
    * labelled train image takes part.
    */
-  labelled: z.number().int().min(2).optional(),
+  labelled: z
+    .number()
+    .int()
+    .min(2, 'Label at least 2 images: one to train on and one to validate with.')
+    .optional(),
   augment: z.boolean().default(true),
   /** Epochs without a better validation IoU before stopping; 0 turns it off. */
   patience: z.number().int().nonnegative().default(10),
