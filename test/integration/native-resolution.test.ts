@@ -10,6 +10,16 @@ import { importFolder } from '../../src/main/images/importer';
 import { getStoredImage } from '../../src/main/store/images';
 import { createRun, getRun, listRunImages } from '../../src/main/store/runs';
 import { trainRun } from '../../src/main/training/trainer';
+import { loadPatchSources, runSplits } from '../../src/main/training/data';
+import { slideWindows } from '../../src/main/predict/predict';
+import { loadRunModel } from '../../src/main/predict/runtimes';
+import { tfjsRuntime } from '../../src/main/predict/tfjs-runtime';
+import {
+  confusion,
+  metricsFromConfusion,
+  sumConfusions,
+  type Confusion,
+} from '../../src/shared/metrics';
 import type { TrainProgress } from '../../src/shared/domain';
 import { faceFixture, greyPixels, tinyConfig, type Fixture } from './train-fixture';
 
@@ -46,6 +56,21 @@ describe('input modes on real face images', () => {
       expect([prob.width, prob.height]).toEqual([image.width, image.height]);
     }
     expect(run.test!.iou).toBeGreaterThan(0);
+
+    // Its validation IoU is that of the whole validation image under the sliding window,
+    // as prediction sees it, not of fixed tiles that cut the face at their edges.
+    const [held] = await loadPatchSources(fx.dataDir, runSplits(fx.ctx.db, run.config).validation, {
+      mode: 'patches',
+      scale: 0.5,
+    });
+    const runtime = tfjsRuntime(await loadRunModel(fx.dataDir, run), 32);
+    const counts: Confusion[] = [];
+    await slideWindows(runtime, held!.image, { batchSize: 2 }, (y, row) => {
+      const { width } = held!.image;
+      counts.push(confusion(held!.mask.subarray(y * width, (y + 1) * width), row));
+    });
+    runtime.dispose();
+    expect(run.bestValIou).toBeCloseTo(metricsFromConfusion(sumConfusions(counts)).iou, 6);
   });
 
   it('fine-tunes from a parent run: with no learning, it predicts what the parent did', async () => {

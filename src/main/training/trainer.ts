@@ -31,11 +31,12 @@ import {
   loadSamples,
   runSplits,
   tilePatches,
+  type PatchSource,
   type Sample,
   type SampleRef,
   type Splits,
 } from './data';
-import { predictOptionsOf } from '../predict/predict';
+import { predictOptionsOf, slideWindows } from '../predict/predict';
 import { CHANNELS } from '../predict/view';
 import { savedModelFolder } from '../predict/runtimes';
 import { tfjsRuntime } from '../predict/tfjs-runtime';
@@ -48,6 +49,15 @@ import { runFolders } from './run-files';
 import { wasmCrash } from './wasm-heap';
 import { gpuAdapterOf, startDawn } from './webgpu/dawn';
 import { deviceFailed, deviceFailure, type WebgpuDeviceFailed } from './webgpu/device';
+
+/**
+ * What a run validates on: samples of the model's size (the loss; the IoU too unless
+ * `whole` is set), and a patch run's whole validation images at its scale.
+ */
+interface Validation {
+  samples: Sample[];
+  whole: PatchSource[] | null;
+}
 
 export interface TrainerEvents {
   progress?(progress: TrainProgress): void;
@@ -308,11 +318,12 @@ class Session {
 
   /**
    * Whole-image runs decode their samples once; patch runs keep the scaled images and
-   * draw new crops every epoch, validating on fixed tiles.
+   * draw new crops every epoch, validating as prediction will see the images: whole,
+   * under the sliding window.
    */
   private async loadData(splits: Splits<SampleRef>): Promise<{
     train: Sample[];
-    validation: Sample[];
+    validation: Validation;
     draw: ((epoch: number) => Sample[]) | null;
   }> {
     const { config } = this;
@@ -325,22 +336,30 @@ class Session {
         ? await loadPatchSources(dataDir, splits.validation, input)
         : sources;
       const draw = (epoch: number) => drawPatches(sources, size, deriveRng(seed, 'patches', epoch));
-      return { train: [], validation: tilePatches(held, size), draw };
+      return { train: [], validation: { samples: tilePatches(held, size), whole: held }, draw };
     }
     const train = await loadSamples(dataDir, splits.train, size, input.mode);
     // Without validation images, the training images (unaugmented) stand in for them.
     const validation = splits.validation.length
       ? await loadSamples(dataDir, splits.validation, size, input.mode)
       : train;
-    return { train, validation, draw: null };
+    return { train, validation: { samples: validation, whole: null }, draw: null };
   }
 
+  /**
+   * Validation loss over the samples. IoU over them too for whole-image runs; a patch
+   * run's IoU is of its whole validation images under the sliding window, as prediction
+   * and the test score see them. Fixed tiles without overlap cut small targets at their
+   * edges and judge them without context: on eyes at 512 px they scored 0.49 where the
+   * sliding window scored 0.75 (the test split: 0.73), and the noise stopped runs early.
+   */
   private async validate(
     model: tf.LayersModel,
-    samples: readonly Sample[],
+    validation: Validation,
     lossFn: ReturnType<typeof getLoss>,
   ): Promise<{ loss: number; iou: number }> {
     const { size, batchSize } = this.config;
+    const { samples, whole } = validation;
     let lossSum = 0;
     const counts: Confusion[] = [];
     for (const group of chunks(samples, batchSize)) {
@@ -352,14 +371,22 @@ class Session {
         return [lossFn(ys, logits), tf.sigmoid(logits)] as const;
       });
       lossSum += (await loss.data())[0]! * group.length;
-      const p = (await probs.data()) as Float32Array;
+      if (!whole) {
+        const p = (await probs.data()) as Float32Array;
+        const area = size * size;
+        group.forEach((s, i) => {
+          counts.push(confusion(Uint8Array.from(s.mask), p.subarray(i * area, (i + 1) * area)));
+        });
+      }
       tf.dispose([loss, probs]);
-      const area = size * size;
-      group.forEach((s, i) => {
-        const truth = Uint8Array.from(s.mask);
-        counts.push(confusion(truth, p.subarray(i * area, (i + 1) * area)));
-      });
       await breathe();
+    }
+    const runtime = tfjsRuntime(model, size, { owned: false });
+    for (const source of whole ?? []) {
+      const { width } = source.image;
+      await slideWindows(runtime, source.image, { batchSize }, (y, row) => {
+        counts.push(confusion(source.mask.subarray(y * width, (y + 1) * width), row));
+      });
     }
     return { loss: lossSum / samples.length, iou: metricsFromConfusion(sumConfusions(counts)).iou };
   }
