@@ -28,7 +28,7 @@ step "labelled images" $J experiment $P --models unet --datasets face,eyes --los
   --labelled 5,10,20 --report "$OUT/labelled.html"
 step "table 1: the 64 px resize of the 512 px photographs" $J experiment $P --models unet,tiramisu \
   --datasets face-512,eyes-512 --losses iou,bce --report "$OUT/resize64.html"
-N="--datasets face-512,eyes-512 --losses iou,bce --seeds 5 --input patches --scale 1 --size 128 --batch 8 --epochs 20 --patience 5 --backend tensorflow --name native --db $DB"
+N="--datasets face-512,eyes-512 --losses iou,bce --seeds 5 --input patches --scale 1 --size 128 --batch 8 --epochs 50 --patience 8 --backend tensorflow --name native --db $DB"
 step "table 1: native resolution, U-Net" $J experiment $N --models unet --report "$OUT/native.html"
 step "table 1: native resolution, Tiramisu" $J experiment $N --models unet,tiramisu \
   --report "$OUT/native.html"
