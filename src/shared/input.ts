@@ -43,6 +43,12 @@ export function inputTag(input: InputMode): string {
   return input.scale === 1 ? 'patches' : `patches 1:${formatFactor(1 / input.scale)}`;
 }
 
+/** The mode in a word or two, where runs are told apart by it: "resized", "patches 1:2". */
+export function inputShort(input: InputMode): string {
+  if (input.mode === 'patches') return inputTag(input);
+  return input.mode === 'resize' ? 'resized' : 'stretched';
+}
+
 function formatFactor(f: number): string {
   return Number.isInteger(f) ? String(f) : f.toFixed(2).replace(/\.?0+$/, '');
 }

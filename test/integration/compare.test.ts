@@ -360,6 +360,17 @@ describe('compare API', () => {
     });
   });
 
+  it('names arms that differ in what the network sees by the input mode, in words', async () => {
+    const patches = createRun(ctx.db, {
+      config: { ...runs[0]!.config, input: { mode: 'patches', scale: 0.5 } },
+      name: 'iou seed 1 on patches',
+    });
+    replaceRunImages(ctx.db, patches.id, listRunImages(ctx.db, runs[0]!.id));
+    updateRun(ctx.db, patches.id, { status: 'finished', test: runs[0]!.test });
+    const result = await computeComparison(ctx, [runs[0]!.id, patches.id]);
+    expect(result.arms.map((a) => a.label)).toEqual(['resized', 'patches 1:2']);
+  });
+
   it('compares two runs of one configuration as separate arms', async () => {
     const again = createRun(ctx.db, { config: runs[0]!.config, name: 'iou seed 1 again' });
     replaceRunImages(ctx.db, again.id, listRunImages(ctx.db, runs[0]!.id));

@@ -14,6 +14,7 @@ import type {
 import { METRIC_NAMES } from '#shared/api/compare';
 import type { ImageMetrics, Run, SegmentationMetrics, TrainConfig } from '#shared/domain';
 import { ApiError } from '#shared/errors';
+import { inputOf, inputShort, type InputMode } from '#shared/input';
 import type { DataContext } from '../context';
 import { listStoredImages } from '../store/images';
 import { getRun, listEpochs, listRunImages } from '../store/runs';
@@ -204,6 +205,7 @@ function describeArms(runs: readonly Run[], scores: readonly Scores[], grouping:
 
 function settingLabel(key: keyof TrainConfig, value: unknown): string {
   if (key === 'loss' || key === 'model') return String(value);
+  if (key === 'input') return inputShort(inputOf({ input: value as InputMode | undefined }));
   if (typeof value === 'boolean') return `${key} ${value ? 'on' : 'off'}`;
   return `${key} ${value ?? 'default'}`;
 }
