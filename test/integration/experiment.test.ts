@@ -1,6 +1,6 @@
 // The experiment end to end on tiny real data: two datasets of four face images, one
 // small U-Net, two losses, two seeds, trained by forked trainer processes.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -437,7 +437,42 @@ describe('jaccard experiment', () => {
     expect(plain.record.id).not.toBe(record.id);
     expect(plain.record.groupId).toBe(record.groupId);
     expect(plain.cells.map((c) => c.run?.id)).toEqual(cells.slice(2).map((c) => c.run!.id));
+
+    // `jaccard experiments` lists both, told apart by what they vary, and writes the
+    // axis's report without training anything.
+    const experiments = (...args: string[]) =>
+      spawnSync(
+        process.execPath,
+        [join(repoRoot, 'bin/jaccard.js'), 'experiments', ...args, '--db', ctx.dataDir],
+        { encoding: 'utf8' },
+      );
+    const listed = experiments();
+    expect(listed.status).toBe(0);
+    const line = (id: number) => listed.stdout.split('\n').find((l) => l.startsWith(`${id} `));
+    expect(line(record.id)).toMatch(
+      /32 px · 1 epochs · batch 2 · cpu +4\/4 +0 +labelled images: 2, 4 · datasets: few · U-Net/,
+    );
+    expect(line(plain.record.id)).toMatch(/2\/2 +0 +datasets: few · U-Net/);
+    const written = experiments(
+      '--id',
+      String(record.id),
+      '--report',
+      join(root, 'again.html'),
+      '--json',
+    );
+    expect(written.status).toBe(0);
+    expect(JSON.parse(written.stdout)).toEqual({
+      report: join(root, 'again.html'),
+      sparsityFigure: join(root, 'again.sparsity.svg'),
+      labelledFigure: join(root, 'again.labelled.svg'),
+    });
+    expect(readFileSync(join(root, 'again.html'), 'utf8')).toContain('few · U-Net · 2 labelled');
+    expect(experiments('--id', String(record.id)).stderr).toMatch(/--id and --report go together/);
+
+    // Asked again, the axis's grid holds every cell of the plain one, which it replaces.
     expect((await planExperiment(ctx, request)).record.id).toBe(record.id);
+    expect(line(plain.record.id)).toBeDefined();
+    expect(experiments().stdout).not.toMatch(new RegExp(`^${plain.record.id} `, 'm'));
   });
 
   it('names a missing dataset and how to import it', async () => {

@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   engine: async () => (await import('./commands/engine')).engineCommand,
   compare: async () => (await import('./commands/compare')).compareCommand,
   experiment: async () => (await import('./commands/experiment')).experimentCommand,
+  experiments: async () => (await import('./commands/experiments')).experimentsCommand,
   gc: async () => (await import('./commands/gc')).gcCommand,
   export: async () => (await import('./commands/export')).exportCommand,
 };

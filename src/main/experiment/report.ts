@@ -5,6 +5,7 @@
 // number of labelled train images, with that axis), then each dataset x model (x number
 // of labelled images) in full (tests, disagreements, learning curves, per-image table).
 import os from 'node:os';
+import { resolve } from 'node:path';
 import type { PairedSample, TestOutcome } from '#shared/api/compare';
 import type { ExperimentCell, ExperimentReport, GroupSummary } from '#shared/api/experiments';
 import {
@@ -22,6 +23,7 @@ import { describeInput, inputOf } from '#shared/input';
 import { comparisonSections, escapeHtml, figure, reportPage } from '../compare/report';
 import { renderSvg } from '../compare/svg';
 import type { DataContext } from '../context';
+import { writeFileAtomic } from '../files';
 import type { ExperimentRecord } from '../store/experiments';
 import { listEpochs } from '../store/runs';
 import { budgetNote, budgetSummary } from './budget';
@@ -219,6 +221,28 @@ function missingNote(cells: readonly ExperimentCell[]): string {
 }
 
 /** How many tests the report ran, and that their p-values are adjusted together. */
+/**
+ * Writes a report to `path` (HTML) and its figures beside it (<name>.sparsity.svg,
+ * .sweep.svg, .labelled.svg, those it has); says what it wrote where.
+ */
+export async function writeExperimentReport(
+  report: ExperimentReport,
+  path: string,
+): Promise<Record<string, string>> {
+  const written: Record<string, string> = { report: resolve(path) };
+  await writeFileAtomic(written.report!, Buffer.from(report.html));
+  for (const [what, svg, suffix] of [
+    ['sparsityFigure', report.sparsitySvg, '.sparsity.svg'],
+    ['sweepFigure', report.sweepSvg, '.sweep.svg'],
+    ['labelledFigure', report.labelledSvg, '.labelled.svg'],
+  ] as const) {
+    if (!svg) continue;
+    written[what] = written.report!.replace(/(\.html?)?$/i, suffix);
+    await writeFileAtomic(written[what], Buffer.from(svg));
+  }
+  return written;
+}
+
 export function familyNote(groups: readonly Group[]): string {
   const family = familyOf(groups);
   const tested = family.filter((o) => o.testable).length;

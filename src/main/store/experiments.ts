@@ -1,7 +1,12 @@
 // Experiments in the store: one row per grid asked for (migration 8). The rows of one
 // protocol share their runs: every run of the protocol carries the group id of its first
 // row, and each grid's cells are found among them (experiment/cells.ts).
-import type { Experiment, ExperimentGrid, Protocol } from '#shared/api/experiments';
+import {
+  describeProtocol,
+  type Experiment,
+  type ExperimentGrid,
+  type Protocol,
+} from '#shared/api/experiments';
 import { ApiError } from '#shared/errors';
 import { type Db, writeTransaction } from './database';
 
@@ -93,13 +98,9 @@ export function saveExperiment(
     }
     const { lastInsertRowid } = db
       .prepare('INSERT INTO experiments (name, protocol, grid) VALUES (?, ?, ?)')
-      .run(input.name ?? protocolName(input.protocol), protocol, grid);
+      .run(input.name ?? describeProtocol(input.protocol), protocol, grid);
     return getExperimentRecord(db, Number(lastInsertRowid));
   });
-}
-
-function protocolName(p: Protocol): string {
-  return `${p.size}px · ${p.epochs} epochs · batch ${p.batchSize}`;
 }
 
 /** The ids of the runs grouped under an experiment, oldest first. */

@@ -6,8 +6,9 @@
 // labelled train images.
 import { z } from 'zod';
 import type { Run } from '../domain';
-import { LOSS_IDS, MODEL_IDS, type LossId, type ModelId } from '../ids';
+import { LOSS_IDS, LOSS_LABELS, MODEL_IDS, MODEL_LABELS, type LossId, type ModelId } from '../ids';
 import type { MeanSd, PairedSample } from './compare';
+import { inputOf, inputTag } from '../input';
 import { call } from './contract';
 import { trainConfigSchema } from './runs';
 
@@ -119,6 +120,45 @@ export function labelledLevels(
   const all = dataset.labelledImages ?? Infinity;
   const levels = [...grid.labelledCounts].sort((a, b) => a - b);
   return [...new Set(levels.map((n) => (n >= all ? undefined : n)))];
+}
+
+/**
+ * The protocol in a line, e.g. "128 px patches · up to 50 epochs, patience 8 · batch 8 ·
+ * tensorflow": an experiment's name when it is given none, and beside the name otherwise.
+ */
+export function describeProtocol(p: Protocol): string {
+  const tag = inputTag(inputOf(p));
+  return [
+    `${p.size} px${tag && ` ${tag}`}`,
+    p.patience ? `up to ${p.epochs} epochs, patience ${p.patience}` : `${p.epochs} epochs`,
+    `batch ${p.batchSize}`,
+    p.backend,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+}
+
+/**
+ * What a grid varies, in a line: above all its datasets, since an experiment's name says
+ * only its protocol, and grids of one protocol are told apart by this.
+ */
+export function describeGrid(grid: ExperimentGrid): string {
+  const { sparsityAxis: axis, sparsitySweep: sweep } = grid;
+  const others = grid.datasets
+    .filter((d) => !d.derivedFrom && !axis?.includes(d.name) && d.name !== sweep?.dataset)
+    .map((d) => d.name);
+  const n = grid.seeds.length;
+  return [
+    axis && `sparsity axis: ${axis.join(', ')}`,
+    sweep && `eroded sweep of ${sweep.dataset}: foreground ${sweep.levels.join(', ')}`,
+    grid.labelledCounts && `labelled images: ${grid.labelledCounts.join(', ')}`,
+    others.length > 0 && `datasets: ${others.join(', ')}`,
+    grid.models.map((m) => MODEL_LABELS[m]).join(', '),
+    grid.losses.map((l) => LOSS_LABELS[l]).join(' vs '),
+    `${n} seed${n === 1 ? '' : 's'}`,
+  ]
+    .filter(Boolean)
+    .join(' · ');
 }
 
 export interface CellCounts {

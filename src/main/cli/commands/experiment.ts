@@ -4,7 +4,6 @@
 // the paper's experiment as a resumable grid of stored runs, with a report. Running the
 // same command again skips finished cells and resumes cut-short ones; Ctrl+C stops every
 // trainer after its batch.
-import { resolve } from 'node:path';
 import {
   DEFAULT_SWEEP_LEVELS,
   experimentRequestSchema,
@@ -13,9 +12,13 @@ import {
 } from '#shared/api/experiments';
 import { formatDifference, formatMeanSd, formatOutcomeP } from '#shared/charts';
 import { LOSS_IDS, MODEL_IDS } from '#shared/ids';
-import { writeFileAtomic } from '../../files';
 import { planExperiment } from '../../experiment/plan';
-import { experimentReport, familyNote, verdict } from '../../experiment/report';
+import {
+  experimentReport,
+  familyNote,
+  verdict,
+  writeExperimentReport,
+} from '../../experiment/report';
 import { DEFAULT_PARALLEL, runExperiment, type RunnerEvent } from '../../experiment/runner';
 import { countCells } from '../../experiment/cells';
 import { summarizeGroups } from '../../experiment/summary';
@@ -113,21 +116,13 @@ export const experimentCommand: Command = {
         onEvent: print,
       });
       const groups = await summarizeGroups(ctx, record, result.cells);
-      const written: Record<string, string> = {};
-      if (typeof args.values.report === 'string') {
-        const report = await experimentReport(ctx, record, result.cells);
-        written.report = resolve(args.values.report);
-        await writeFileAtomic(written.report, Buffer.from(report.html));
-        for (const [what, svg, suffix] of [
-          ['sparsityFigure', report.sparsitySvg, '.sparsity.svg'],
-          ['sweepFigure', report.sweepSvg, '.sweep.svg'],
-          ['labelledFigure', report.labelledSvg, '.labelled.svg'],
-        ] as const) {
-          if (!svg) continue;
-          written[what] = written.report.replace(/(\.html?)?$/i, suffix);
-          await writeFileAtomic(written[what], Buffer.from(svg));
-        }
-      }
+      const written =
+        typeof args.values.report === 'string'
+          ? await writeExperimentReport(
+              await experimentReport(ctx, record, result.cells),
+              args.values.report,
+            )
+          : {};
       const summary = groups.map((g) => g.summary);
       const budget = budgetSummary(record.protocol, result.cells, (id) => listEpochs(ctx.db, id));
       if (args.json) {
