@@ -1,9 +1,10 @@
-// What the CLI's commands share: names made safe to print, tables, durations, a dataset
+// What the CLI's commands share: names made safe to print, tables and listings, durations, a dataset
 // named by name or id, and the exit that threaded wasm would otherwise hold up. Commands
 // import these from here, never from a sibling command.
 import { ApiError } from '#shared/errors';
 import type { AppContext } from '../context';
 import { findDatasetId, getDataset } from '../store/datasets';
+import { printJson } from './command';
 
 /**
  * Control characters (C0, DEL, C1) and bidirectional overrides as visible escapes: a file
@@ -32,6 +33,17 @@ export function table(cells: readonly string[][]): string {
       )
       .join('\n') + '\n'
   );
+}
+
+/** A listing command's output: JSON, its table, or what to do while there is nothing yet. */
+export function printList<T>(
+  items: readonly T[],
+  json: boolean,
+  rows: (items: readonly T[]) => string[][],
+  empty: string,
+): void {
+  if (json) printJson(items);
+  else process.stdout.write(items.length ? table(rows(items)) : `${empty}\n`);
 }
 
 /** 42 -> "42 s", 600 -> "10.0 min", 9000 -> "2.5 h"; null -> "-". */

@@ -5,7 +5,7 @@ import { datasetHandlers } from '../../api/datasets';
 import type { AppContext } from '../../context';
 import { findDatasetId, getDataset, listDatasets } from '../../store/datasets';
 import { printJson, UsageError, withContext, type Command } from '../command';
-import { table } from '../helpers';
+import { printList } from '../helpers';
 
 export const datasetsCommand: Command = {
   usage: 'datasets [list] | datasets delete <id or name>',
@@ -16,8 +16,12 @@ export const datasetsCommand: Command = {
     if (action === 'list') {
       if (target !== undefined) throw new UsageError(`unexpected "${target}".`);
       const datasets = await withContext(dataDir, (ctx) => listDatasets(ctx.db));
-      if (json) printJson(datasets);
-      else process.stdout.write(datasetTable(datasets));
+      printList(
+        datasets,
+        json,
+        datasetRows,
+        'No datasets yet. Add one with: jaccard import <folder>',
+      );
     } else if (action === 'delete') {
       if (target === undefined) throw new UsageError('say which dataset to delete (id or name).');
       const deleted = await withContext(dataDir, async (ctx) => {
@@ -45,9 +49,8 @@ function resolveDataset(ctx: AppContext, target: string): number {
   return id;
 }
 
-function datasetTable(datasets: Dataset[]): string {
-  if (datasets.length === 0) return 'No datasets yet. Add one with: jaccard import <folder>\n';
-  const rows = [
+function datasetRows(datasets: readonly Dataset[]): string[][] {
+  return [
     ['ID', 'NAME', 'IMAGES', 'MASKED', 'FOREGROUND', 'TRAIN', 'TEST', 'UNASSIGNED'],
     ...datasets.map((d) => [
       String(d.id),
@@ -60,5 +63,4 @@ function datasetTable(datasets: Dataset[]): string {
       String(d.splits.unassigned),
     ]),
   ];
-  return table(rows);
 }

@@ -7,7 +7,7 @@ import { experimentReport, writeExperimentReport } from '../../experiment/report
 import { getExperimentRecord, listExperimentRecords } from '../../store/experiments';
 import { markDeadRunsInterrupted } from '../../store/runs';
 import { printJson, UsageError, withContext, type Command } from '../command';
-import { table } from '../helpers';
+import { printList } from '../helpers';
 
 export const experimentsCommand: Command = {
   usage: 'experiments [--id <n> --report <file.html>]',
@@ -47,13 +47,12 @@ export const experimentsCommand: Command = {
       markDeadRunsInterrupted(ctx.db);
       return listExperimentRecords(ctx.db).map((record) => describeExperiment(ctx.db, record));
     });
-    if (json) printJson(experiments);
-    else
-      process.stdout.write(
-        experiments.length
-          ? table(rows(experiments))
-          : 'No experiments yet. Start one with: jaccard experiment --help\n',
-      );
+    printList(
+      experiments,
+      json,
+      rows,
+      'No experiments yet. Start one with: jaccard experiment --help',
+    );
   },
 };
 

@@ -3,8 +3,8 @@
 import { adapterName } from '#shared/adapter';
 import type { Run } from '#shared/domain';
 import { listRuns, markDeadRunsInterrupted } from '../../store/runs';
-import { printJson, withContext, type Command } from '../command';
-import { datasetIdOf, duration, table } from '../helpers';
+import { withContext, type Command } from '../command';
+import { datasetIdOf, duration, printList } from '../helpers';
 
 export const runsCommand: Command = {
   usage: 'runs [--dataset <name or id>]',
@@ -19,13 +19,7 @@ export const runsCommand: Command = {
       const dataset = values.dataset as string | undefined;
       return listRuns(ctx.db, { datasetId: dataset ? datasetIdOf(ctx, dataset) : undefined });
     });
-    if (json) printJson(runs);
-    else
-      process.stdout.write(
-        runs.length
-          ? table(runRows(runs))
-          : 'No runs yet. Start one with: jaccard train --dataset <name>\n',
-      );
+    printList(runs, json, runRows, 'No runs yet. Start one with: jaccard train --dataset <name>');
   },
 };
 
