@@ -220,7 +220,6 @@ function missingNote(cells: readonly ExperimentCell[]): string {
   return `<div class="notes"><p>${missing.length} of ${cells.length} runs are not finished and are left out: ${escapeHtml(list)}.</p></div>`;
 }
 
-/** How many tests the report ran, and that their p-values are adjusted together. */
 /**
  * Writes a report to `path` (HTML) and its figures beside it (<name>.sparsity.svg,
  * .sweep.svg, .labelled.svg, those it has); says what it wrote where.
@@ -229,20 +228,22 @@ export async function writeExperimentReport(
   report: ExperimentReport,
   path: string,
 ): Promise<Record<string, string>> {
-  const written: Record<string, string> = { report: resolve(path) };
-  await writeFileAtomic(written.report!, Buffer.from(report.html));
+  const html = resolve(path);
+  const written: Record<string, string> = { report: html };
+  await writeFileAtomic(html, Buffer.from(report.html));
   for (const [what, svg, suffix] of [
     ['sparsityFigure', report.sparsitySvg, '.sparsity.svg'],
     ['sweepFigure', report.sweepSvg, '.sweep.svg'],
     ['labelledFigure', report.labelledSvg, '.labelled.svg'],
   ] as const) {
     if (!svg) continue;
-    written[what] = written.report!.replace(/(\.html?)?$/i, suffix);
+    written[what] = html.replace(/(\.html?)?$/i, suffix);
     await writeFileAtomic(written[what], Buffer.from(svg));
   }
   return written;
 }
 
+/** How many tests the report ran, and that their p-values are adjusted together. */
 export function familyNote(groups: readonly Group[]): string {
   const family = familyOf(groups);
   const tested = family.filter((o) => o.testable).length;
