@@ -59,13 +59,17 @@ export const experimentsCommand: Command = {
 function rows(experiments: readonly Experiment[]): string[][] {
   return [
     ['ID', 'NAME', 'PROTOCOL', 'FINISHED', 'STOPPED', 'WHAT IT VARIES'],
-    ...experiments.map(({ id, name, protocol, counts, grid }) => [
-      String(id),
-      name,
-      describeProtocol(protocol),
-      `${counts.finished}/${counts.total}${counts.running ? ` (${counts.running} running)` : ''}`,
-      String(counts.stopped),
-      describeGrid(grid),
-    ]),
+    ...experiments.map(({ id, name, protocol, counts, grid }) => {
+      const protocolLine = describeProtocol(protocol);
+      // An unnamed experiment is named after its protocol; saying it twice hides the rest.
+      return [
+        String(id),
+        name === protocolLine ? '-' : name,
+        protocolLine,
+        `${counts.finished}/${counts.total}${counts.running ? ` (${counts.running} running)` : ''}`,
+        String(counts.stopped),
+        describeGrid(grid),
+      ];
+    }),
   ];
 }
