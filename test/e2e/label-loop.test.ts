@@ -316,5 +316,16 @@ describe('Label, train, pre-label, correct', () => {
     expect(await words.innerText()).toBe(`patches of ${TRAINING.size} px at full resolution`);
     await page.getByLabel('Patch scale').selectOption({ label: '1:2' });
     expect(await words.innerText()).toBe(`patches of ${TRAINING.size} px at 1:2 scale`);
+    const crops = page.getByLabel('Crops on the target');
+    expect(await crops.locator('option:checked').innerText()).toBe('50% of crops (default)');
+    await crops.selectOption({ label: '0% of crops' });
+    expect(await words.innerText()).toBe(
+      `patches of ${TRAINING.size} px at 1:2 scale, drawn uniformly`,
+    );
+    // Another scale keeps the share.
+    await page.getByLabel('Patch scale').selectOption({ label: '1:1' });
+    expect(await words.innerText()).toBe(
+      `patches of ${TRAINING.size} px at full resolution, drawn uniformly`,
+    );
   });
 });

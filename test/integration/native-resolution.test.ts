@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { absolutePath } from '../../src/main/files';
 import { importFolder } from '../../src/main/images/importer';
 import { getStoredImage } from '../../src/main/store/images';
-import { createRun, getRun, listRunImages } from '../../src/main/store/runs';
+import { createRun, getRun, listEpochs, listRunImages } from '../../src/main/store/runs';
 import { trainRun } from '../../src/main/training/trainer';
 import { loadPatchSources, runSplits } from '../../src/main/training/data';
 import { slideWindows } from '../../src/main/predict/predict';
@@ -71,6 +71,17 @@ describe('input modes on real face images', () => {
     });
     runtime.dispose();
     expect(run.bestValIou).toBeCloseTo(metricsFromConfusion(sumConfusions(counts)).iou, 6);
+  });
+
+  it("draws the run's share of crops on the target: uniform crops train on other pixels", async () => {
+    const input = { mode: 'patches', scale: 0.5 } as const;
+    const centred = await train({ input, epochs: 1 });
+    const uniform = await train({ input: { ...input, foregroundCrops: 0 }, epochs: 1 });
+    expect(uniform.status).toBe('finished');
+    expect(getRun(fx.ctx.db, uniform.id).config.input).toEqual({ ...input, foregroundCrops: 0 });
+    // The same seed and weights: only the crops differ.
+    const loss = (runId: number) => listEpochs(fx.ctx.db, runId)[0]!.trainLoss;
+    expect(loss(uniform.id)).not.toBe(loss(centred.id));
   });
 
   it('fine-tunes from a parent run: with no learning, it predicts what the parent did', async () => {

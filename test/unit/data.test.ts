@@ -4,8 +4,10 @@ import type { Split } from '../../src/shared/ids';
 import {
   assembleBatch,
   augment,
+  drawPatches,
   labelledCount,
   splitImages,
+  type PatchSource,
   type Sample,
 } from '../../src/main/training/data';
 import { CHANNELS } from '../../src/main/predict/view';
@@ -234,5 +236,41 @@ describe('assembleBatch', () => {
     const b = assembleBatch(samples, size, deriveRng(1, 'augment', 1));
     expect(a.x).toEqual(b.x);
     expect(a.y).toEqual(b.y);
+  });
+});
+
+describe('drawPatches', () => {
+  // A 256 x 256 image whose target is one 8 x 8 square in a corner: 0.1% of the pixels.
+  const side = 256;
+  const mask = new Uint8Array(side * side);
+  for (let y = 240; y < 248; y++) mask.fill(1, y * side + 8, y * side + 16);
+  const source: PatchSource = {
+    ref: {
+      imageId: 1,
+      stem: 'a',
+      split: 'train',
+      width: side,
+      height: side,
+      file: '',
+      maskFile: '',
+    },
+    image: { data: new Uint8Array(side * side * CHANNELS), width: side, height: side, channels: 3 },
+    mask,
+    foreground: Uint32Array.from(Array.from(mask).flatMap((m, i) => (m ? [i] : []))),
+  };
+  const withTarget = (share: number) => {
+    const crops = Array.from({ length: 20 }, (_, epoch) =>
+      drawPatches([source], 32, deriveRng(1, 'patches', epoch), share),
+    ).flat();
+    return crops.filter((c) => c.mask.some((v) => v === 1)).length / crops.length;
+  };
+
+  it('centres the asked share of crops on the target, the rest anywhere', () => {
+    expect(withTarget(1)).toBe(1);
+    // Uniform 32 px crops of a 256 px image hold some of an 8 px corner square about
+    // 0.5% of the time; half centred on it, about half of them do.
+    expect(withTarget(0)).toBeLessThan(0.05);
+    expect(withTarget(0.5)).toBeGreaterThan(0.4);
+    expect(withTarget(0.5)).toBeLessThan(0.6);
   });
 });

@@ -5,6 +5,7 @@
 import { LOSS_DEFAULTS, trainConfigSchema } from '#shared/api/runs';
 import type { TrainConfig } from '#shared/domain';
 import { BACKEND_IDS, LOSS_IDS, MODEL_IDS } from '#shared/ids';
+import { FOREGROUND_CROPS } from '#shared/input';
 import { getPreset, PRESET_IDS, type PresetId } from '#shared/presets';
 import { UsageError, type CommandArgs, type OptionSpec } from './command';
 
@@ -21,7 +22,7 @@ interface ConfigFlag {
   field:
     | keyof TrainConfig
     | { lossOption: LossOptionField }
-    | { input: 'mode' | 'scale' }
+    | { input: 'mode' | 'scale' | 'foregroundCrops' }
     | { preset: true };
   /** A number, a word, or a switch that sets the field to `value`. */
   kind: 'number' | 'text' | { switch: boolean };
@@ -95,6 +96,14 @@ export const CONFIG_FLAGS = {
     description: 'with --input patches: the image scaled by this first, e.g. 0.5',
     otherwise: '1',
   },
+  'foreground-crops': {
+    field: { input: 'foregroundCrops' },
+    kind: 'number',
+    description:
+      'with --input patches: the share of crops centred on the target, the rest drawn ' +
+      'uniformly; 0 draws every crop uniformly',
+    otherwise: String(FOREGROUND_CROPS),
+  },
   parent: {
     field: 'parentRunId',
     kind: 'number',
@@ -164,8 +173,10 @@ export function configFromFlags(
     else if ('input' in spec.field) input[spec.field.input] = parsed;
   }
   if (Object.keys(lossOptions).length) config.lossOptions = lossOptions;
-  if (input.scale !== undefined && input.mode !== 'patches') {
-    throw new UsageError('--scale goes with --input patches.');
+  for (const part of ['scale', 'foregroundCrops'] as const) {
+    if (input[part] !== undefined && input.mode !== 'patches') {
+      throw new UsageError(`--${flagOf(['input', part])} goes with --input patches.`);
+    }
   }
   if (input.mode !== undefined) config.input = input;
   return config;
@@ -181,7 +192,7 @@ export function flagOf(path: readonly PropertyKey[]): string {
       return field === 'lossOptions' && spec.field.lossOption === option;
     }
     if (!('input' in spec.field)) return false;
-    return field === 'input' && (option === 'scale' ? 'scale' : 'mode') === spec.field.input;
+    return field === 'input' && (option ?? 'mode') === spec.field.input;
   });
   return found ?? field ?? '';
 }

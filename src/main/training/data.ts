@@ -280,21 +280,22 @@ export function patchesPerImage(source: Pick<PatchSource, 'image'>, size: number
 }
 
 /**
- * Share of crops centred on a foreground pixel. A uniform crop of a sparse target
- * (eyes: 1.2% of the face) is mostly empty, so half the crops are drawn where the
- * target is, as nnU-Net's oversampling does; the rest keep the background honest.
+ * One epoch's random crops of every source, as samples of the model's size,
+ * `foregroundCrops` of them centred on a target pixel (shared/input.ts says why).
  */
-export const FOREGROUND_CROPS = 0.5;
-
-/** One epoch's random crops of every source, as samples of the model's size. */
-export function drawPatches(sources: readonly PatchSource[], size: number, rng: Rng): Sample[] {
+export function drawPatches(
+  sources: readonly PatchSource[],
+  size: number,
+  rng: Rng,
+  foregroundCrops: number,
+): Sample[] {
   const out: Sample[] = [];
   for (const source of sources) {
     const { width, height } = source.image;
     for (let k = patchesPerImage(source, size); k > 0; k--) {
       let x0: number;
       let y0: number;
-      if (source.foreground.length > 0 && rng() < FOREGROUND_CROPS) {
+      if (source.foreground.length > 0 && rng() < foregroundCrops) {
         const at = source.foreground[Math.floor(rng() * source.foreground.length)]!;
         x0 = (at % width) - Math.floor(size / 2) + Math.floor((rng() - 0.5) * (size / 2));
         y0 = Math.floor(at / width) - Math.floor(size / 2) + Math.floor((rng() - 0.5) * (size / 2));

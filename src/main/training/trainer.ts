@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { EpochMetrics, Run, TrainProgress } from '#shared/domain';
 import { ApiError } from '#shared/errors';
 import { STARTABLE, type BackendId } from '#shared/ids';
+import { foregroundCropsOf } from '#shared/input';
 import type { Db } from '../store/database';
 import { getRun, recordEpoch, transitionRun, truncateEpochs, updateRun } from '../store/runs';
 import { initBackend } from './backend';
@@ -335,7 +336,9 @@ class Session {
       const held = splits.validation.length
         ? await loadPatchSources(dataDir, splits.validation, input)
         : sources;
-      const draw = (epoch: number) => drawPatches(sources, size, deriveRng(seed, 'patches', epoch));
+      const share = foregroundCropsOf(input);
+      const draw = (epoch: number) =>
+        drawPatches(sources, size, deriveRng(seed, 'patches', epoch), share);
       return { train: [], validation: { samples: tilePatches(held, size), whole: held }, draw };
     }
     const train = await loadSamples(dataDir, splits.train, size, input.mode);

@@ -6,6 +6,9 @@ import type { InputMode } from '#shared/input';
 /** Patch scales the Train view offers: 1:1, 1:2, 1:4. */
 export const PATCH_SCALES = [1, 1 / 2, 1 / 4] as const;
 
+/** Shares of crops centred on the target the Train view offers (0: all uniform). */
+export const FOREGROUND_CROP_SHARES = [0, 0.25, 0.5, 0.75, 1] as const;
+
 /**
  * Resizing an image this many times larger than the model's square throws away the detail
  * that decides IoU at the boundary; past it, patches at (or near) full resolution do better.

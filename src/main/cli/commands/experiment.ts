@@ -47,6 +47,7 @@ const PROTOCOL_FLAGS: readonly ConfigFlagName[] = [
   'backend',
   'input',
   'scale',
+  'foreground-crops',
   'per-image',
   'tversky-alpha',
   'tversky-beta',
