@@ -30,5 +30,10 @@ step "table 1: the 64 px resize of the 512 px photographs" $J experiment $P --mo
   --datasets face-512,eyes-512 --losses iou,bce --report "$OUT/resize64.html"
 N="--datasets face-512,eyes-512 --losses iou,bce --seeds 5 --input patches --scale 1 --size 128 --batch 8 --epochs 50 --patience 8 --backend tensorflow --name native --db $DB"
 step "table 1: native resolution, U-Net" $J experiment $N --models unet --report "$OUT/native.html"
+# The control for patch sampling: the same eyes cells with every crop drawn uniformly, so
+# the native half's eyes result can be told apart from its oversampling of the target.
+U="--datasets eyes-512 --losses iou,bce --seeds 5 --input patches --scale 1 --foreground-crops 0 --size 128 --batch 8 --epochs 50 --patience 8 --backend tensorflow --name native-uniform --db $DB"
+step "table 1: native eyes, uniform crops, U-Net" $J experiment $U --models unet \
+  --report "$OUT/native-uniform.html"
 step "table 1: native resolution, Tiramisu" $J experiment $N --models unet,tiramisu \
   --report "$OUT/native.html"

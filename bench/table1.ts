@@ -7,7 +7,9 @@
 //   npx tsx bench/table1.ts <store folder> <resize experiment id> <native experiment id>
 //
 // `jaccard experiments --db <store folder>` lists the ids. Cells missing from either
-// experiment are left out of their pair and counted in the table's n.
+// experiment are left out of their pair and counted in the table's n. Two more arguments
+// name the arms for another pair of experiments over the same cells, e.g. the sampling
+// control: <native id> <uniform id> "native, half the crops on the target" "uniform crops".
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOSS_LABELS, MODEL_LABELS } from '../src/shared/ids';
@@ -18,9 +20,12 @@ import { createContext } from '../src/main/context';
 import { experimentCells } from '../src/main/experiment/cells';
 import { getExperimentRecord } from '../src/main/store/experiments';
 
-const [store, resizeId, nativeId] = process.argv.slice(2);
+const [store, resizeId, nativeId, resizeName = '64 px resize', nativeName = 'native patches'] =
+  process.argv.slice(2);
 if (!store || !resizeId || !nativeId) {
-  process.stderr.write('usage: npx tsx bench/table1.ts <store folder> <resize id> <native id>\n');
+  process.stderr.write(
+    'usage: npx tsx bench/table1.ts <store folder> <resize id> <native id> [<names of the two>]\n',
+  );
   process.exit(2);
 }
 if (!existsSync(join(store, 'jaccard.db'))) {
@@ -81,9 +86,9 @@ const p = (o: TestOutcome) => {
   return `${f(o.pValue)} (${f(o.holm!.pValue)})`;
 };
 const lines = [
-  `Native − resize, paired by seed and test image; p raw (Holm over ${tests} tests).`,
+  `${nativeName} − ${resizeName}, paired by seed and test image; p raw (Holm over ${tests} tests).`,
   '',
-  '| target | network | loss | seeds | 64 px resize | native patches | native − resize | seeds: t-test p (Holm) | images: Wilcoxon p (Holm) |',
+  `| target | network | loss | seeds | ${resizeName} | ${nativeName} | difference | seeds: t-test p (Holm) | images: Wilcoxon p (Holm) |`,
   '| --- | --- | --- | ---: | ---: | ---: | ---: | --- | --- |',
   ...rows.map((r) => {
     const [dataset, model, loss] = r.key.split('/') as [
