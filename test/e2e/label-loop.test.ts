@@ -322,10 +322,20 @@ describe('Label, train, pre-label, correct', () => {
     expect(await words.innerText()).toBe(
       `patches of ${TRAINING.size} px at 1:2 scale, drawn uniformly`,
     );
-    // Another scale keeps the share.
+    // Another scale keeps the share, and so does the scale the form suggests for 256 px
+    // photos (at the picture's 64 px it suggests the whole image instead).
     await page.getByLabel('Patch scale').selectOption({ label: '1:1' });
     expect(await words.innerText()).toBe(
       `patches of ${TRAINING.size} px at full resolution, drawn uniformly`,
+    );
+    if (SHOWCASE) return;
+    const hint = page.locator('.field-hint', { hasText: 'would suit them' });
+    expect(await hint.innerText()).toMatch(
+      `256 px across: patches of ${TRAINING.size} px at 1:${256 / (4 * TRAINING.size)} scale, drawn uniformly would suit them`,
+    );
+    await hint.getByRole('button', { name: 'Use it' }).click();
+    expect(await words.innerText()).toBe(
+      `patches of ${TRAINING.size} px at 1:${256 / (4 * TRAINING.size)} scale, drawn uniformly`,
     );
   });
 });
