@@ -1,6 +1,9 @@
 # The study's runs by section and grid (docs/results.md, section 10): count, minutes
 # per run (median, max), training summed in hours, backend. Input: `jaccard runs --json`.
-def grid: if .config.input.mode == "patches" then "9 native patches"
+def grid: if .config.input.mode == "patches" then
+    (if .config.epochs == 20 then "9 native, first attempt (stopped)"
+     elif .config.input.foregroundCrops == 0 then "9 native, uniform crops"
+     else "9 native patches" end)
   elif (.datasetName | endswith("-512")) then "9 64 px resize"
   elif (.datasetName | startswith("face-erode")) then "6 eroded sweep"
   elif .config.labelled != null then "8 labelled images"
