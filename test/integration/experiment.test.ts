@@ -229,6 +229,11 @@ describe('jaccard experiment', () => {
     expect(union.cells.filter((c) => c.run).map((c) => [c.key, c.run!.id])).toEqual(
       expect.arrayContaining(trained),
     );
+    // The grown grid's dice run was named after its row, which is gone: it takes the name
+    // of the row that holds it now, so no run names a missing (or later reused) id.
+    const dice = grown!.cells.find((c) => c.loss === 'dice')!.run!;
+    expect(dice.name).toBe(`experiment ${grown!.id}: face/unet/dice/seed-1`);
+    expect(getRun(ctx.db, dice.id).name).toBe(`experiment ${first!.id}: face/unet/dice/seed-1`);
   });
 
   it('resumes a cell whose experiment process was killed, from its checkpoint', async () => {

@@ -3,7 +3,7 @@
 import type { CellCounts, Experiment, ExperimentCell } from '#shared/api/experiments';
 import type { Run } from '#shared/domain';
 import { writeTransaction, type Db } from '../store/database';
-import { experimentRunIds, type ExperimentRecord } from '../store/experiments';
+import { cellRunName, experimentRunIds, type ExperimentRecord } from '../store/experiments';
 import { createRun, getRun } from '../store/runs';
 import { cellConfig, expandGrid, matchRuns } from './grid';
 
@@ -51,7 +51,7 @@ export function createCellRun(db: Db, record: ExperimentRecord, cell: Experiment
       existing ??
       createRun(db, {
         config: cellConfig(record.protocol, cell),
-        name: `experiment ${record.id}: ${cell.key}`,
+        name: cellRunName(record.id, cell.key),
         groupId: record.groupId,
       })
     );

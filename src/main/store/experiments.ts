@@ -27,6 +27,11 @@ export function experimentGroupId(id: number): string {
   return `experiment-${id}`;
 }
 
+/** A cell's run is named after the experiment that created it, until renamed. */
+export function cellRunName(experimentId: number, cellKey: string): string {
+  return `experiment ${experimentId}: ${cellKey}`;
+}
+
 function toRecord(row: ExperimentRow): ExperimentRecord {
   // Grids stored before the real sparsity axis or the labelled axis existed have none.
   const grid = JSON.parse(row.grid) as Partial<ExperimentGrid> &
@@ -62,7 +67,7 @@ export function listExperimentRecords(db: Db): ExperimentRecord[] {
 
 /**
  * Stores the grid asked for under its protocol (canonical JSON). Grids of the protocol
- * that `covers` (every cell of theirs is in the new one) are replaced by it, so asking
+ * that it `covers` (every cell of theirs is in the new one) are replaced by it, so asking
  * again with more seeds or losses extends an experiment; another grid is a new
  * experiment beside them. Either way the protocol's runs are shared, so the cells
  * trained before are reused.
@@ -93,7 +98,16 @@ export function saveExperiment(
            updated_at = strftime('%Y-%m-%dT%H:%M:%fZ') WHERE id = ?`,
       ).run(grid, input.name ?? null, kept.id);
       const remove = db.prepare('DELETE FROM experiments WHERE id = ?');
-      for (const { id } of merged) remove.run(id);
+      // The merged rows' runs are the kept row's cells now; named after it, no run names
+      // an experiment that is gone, or one that later takes its id.
+      const rename = db.prepare(
+        `UPDATE runs SET name = ? || substr(name, ?) WHERE group_id = ? AND name LIKE ?`,
+      );
+      const prefix = (id: number) => cellRunName(id, '');
+      for (const { id, groupId } of merged) {
+        rename.run(prefix(kept.id), prefix(id).length + 1, groupId, `${prefix(id)}%`);
+        remove.run(id);
+      }
       return getExperimentRecord(db, kept.id);
     }
     const { lastInsertRowid } = db
