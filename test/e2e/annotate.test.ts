@@ -40,6 +40,24 @@ describe('Annotator', () => {
   const status = () =>
     page.getByRole('status').filter({ hasText: /Saved|Unsaved|Saving|Not saved|No mask/ });
   const canvas = () => page.getByTestId('mask-canvas');
+  /** When the page's write-ahead log last took this image's mask (0: it holds none). */
+  const walSavedAt = (imageId: number) =>
+    page.evaluate(
+      (id) =>
+        new Promise<number>((resolve, reject) => {
+          const open = indexedDB.open('jaccard-annotate');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const get = open.result.transaction('wal').objectStore('wal').get(id);
+            get.onsuccess = () => {
+              resolve((get.result as { savedAt: number } | undefined)?.savedAt ?? 0);
+              open.result.close();
+            };
+            get.onerror = () => reject(get.error);
+          };
+        }),
+      imageId,
+    );
 
   /** Pixels of a stored revision as 0/255, read back through the bridge like the app does. */
   async function storedMask(revision: MaskRevision) {
@@ -148,6 +166,7 @@ describe('Annotator', () => {
   it('recovers a stroke whose save never reached the store', async () => {
     // Saves hang: the stroke only reaches the write-ahead log before the reload.
     await page.route('**/api/masks.save', () => {});
+    const strokeAt = await page.evaluate(() => Date.now());
     const box = (await canvas().boundingBox())!;
     const y = box.y + box.height / 2 + 60;
     await page.mouse.move(box.x + box.width / 2 - 40, y);
@@ -155,6 +174,9 @@ describe('Annotator', () => {
     await page.mouse.move(box.x + box.width / 2 + 40, y, { steps: 8 });
     await page.mouse.up();
     await expect.poll(() => status().innerText(), SLOW).toMatch(/Unsaved|Saving/);
+    // The log's write is a durable IndexedDB commit; a reload aborts one still in flight,
+    // which on a loaded machine can outlast the status change.
+    await expect.poll(() => walSavedAt(images[0]!.id), SLOW).toBeGreaterThanOrEqual(strokeAt);
     await page.unrouteAll({ behavior: 'ignoreErrors' });
     await page.reload({ waitUntil: 'load' });
     await waitForImage(images[0]!.id);
