@@ -1,4 +1,4 @@
-// What the CLI's commands share: names made safe to print, tables and listings, durations, a dataset
+// What the CLI's commands share: names made safe to print, tables and listings, a dataset
 // named by name or id, and the exit that threaded wasm would otherwise hold up. Commands
 // import these from here, never from a sibling command.
 import { ApiError } from '#shared/errors';
@@ -44,14 +44,6 @@ export function printList<T>(
 ): void {
   if (json) printJson(items);
   else process.stdout.write(items.length ? table(rows(items)) : `${empty}\n`);
-}
-
-/** 42 -> "42 s", 600 -> "10.0 min", 9000 -> "2.5 h"; null -> "-". */
-export function duration(seconds: number | null): string {
-  if (seconds === null) return '-';
-  if (seconds < 90) return `${seconds.toFixed(0)} s`;
-  if (seconds < 5400) return `${(seconds / 60).toFixed(1)} min`;
-  return `${(seconds / 3600).toFixed(1)} h`;
 }
 
 /** A dataset given on the command line: a number is an id, anything else a name. */

@@ -8,7 +8,6 @@ import {
   formatDifference,
   formatInterval,
   formatMeanSd,
-  formatScore,
   formatTest,
   iouScatterSpec,
   learningCurvesSpec,
@@ -17,6 +16,7 @@ import {
   type ChartSpec,
 } from '#shared/charts';
 import { ERROR_COLOURS } from '#shared/error-colours';
+import { duration, MISSING, percent, score } from '#shared/format';
 import type { Db } from '../store/database';
 import { disagreementOverlays, type OverlayImage } from './overlays';
 import { renderSvg } from './svg';
@@ -108,9 +108,9 @@ function runTable(result: ComparisonResult): string {
     escapeHtml(run.name),
     escapeHtml(run.datasetName),
     escapeHtml(`${run.config.model}, ${run.config.size}px, ${epochs.length} epochs`),
-    escapeHtml(run.backend ?? '–'),
-    run.durationSeconds === null ? '–' : `${Math.round(run.durationSeconds)} s`,
-    ...METRIC_NAMES.map((m) => formatScore(metrics[m])),
+    escapeHtml(run.backend ?? MISSING),
+    duration(run.durationSeconds),
+    ...METRIC_NAMES.map((m) => score(metrics[m])),
   ]);
   const head = ['Run', 'Label', 'Name', 'Dataset', 'Model', 'Backend', 'Duration'];
   const metrics = METRIC_NAMES.map((m) => METRIC_LABELS[m]);
@@ -127,8 +127,8 @@ function testTable(result: ComparisonResult, test: ArmComparison): string {
   const row = (level: string, s: PairedSample) => [
     escapeHtml(level),
     String(s.n),
-    formatScore(s.meanA),
-    formatScore(s.meanB),
+    score(s.meanA),
+    score(s.meanB),
     formatDifference(s.meanDifference),
     formatInterval(s.ci95),
     testCell(s.tTest),
@@ -157,20 +157,15 @@ function disagreementTable(result: ComparisonResult, test: ArmComparison): strin
   const [a, b] = [result.arms[test.a]!.label, result.arms[test.b]!.label];
   const rows = test.disagreements
     .slice(0, DISAGREEMENTS_SHOWN)
-    .map((d) => [
-      escapeHtml(d.stem),
-      formatScore(d.a),
-      formatScore(d.b),
-      formatDifference(d.difference),
-    ]);
+    .map((d) => [escapeHtml(d.stem), score(d.a), score(d.b), formatDifference(d.difference)]);
   return table(['Image', `IoU ${a}`, `IoU ${b}`, 'A − B'], rows, range(1, 4));
 }
 
 function imageTable(result: ComparisonResult): string {
   const rows = result.images.map((im) => [
     escapeHtml(im.stem),
-    im.foreground === null ? '–' : `${(im.foreground * 100).toFixed(1)}%`,
-    ...im.iou.map(formatScore),
+    percent(im.foreground),
+    ...im.iou.map(score),
   ]);
   const head = ['Image', 'Foreground', ...result.runs.map((r) => `IoU ${r.label}`)];
   return table(head, rows, range(1, head.length));
@@ -257,7 +252,7 @@ function overlayFigures(images: OverlayImage[]): string {
         .map(
           (arm) =>
             `<figure class="overlay"><img src="${arm.src}" alt="${escapeHtml(`${im.stem}, ${arm.label}`)}">` +
-            `<figcaption>${escapeHtml(im.stem)} · ${escapeHtml(arm.label)} · IoU ${formatScore(arm.iou)}</figcaption></figure>`,
+            `<figcaption>${escapeHtml(im.stem)} · ${escapeHtml(arm.label)} · IoU ${score(arm.iou)}</figcaption></figure>`,
         )
         .join('')}</div>`,
   );

@@ -18,6 +18,7 @@ import {
   type LabelledPoint,
   type SparsityPoint,
 } from '#shared/charts';
+import { duration, MISSING, percent } from '#shared/format';
 import { MODEL_LABELS } from '#shared/ids';
 import { describeInput, inputOf } from '#shared/input';
 import { comparisonSections, escapeHtml, figure, reportPage } from '../compare/report';
@@ -206,8 +207,8 @@ function meta(record: ExperimentRecord, cells: readonly ExperimentCell[]): strin
       `${g.seeds.length} seeds${labelled} = ${cells.length} runs. Protocol: ${describeInput(inputOf(p), p.size)}, ` +
       `at most ${p.epochs} epochs (patience ${p.patience}), batch ${p.batchSize}, Adam lr ${p.learningRate}, ` +
       `${p.baseFilters} base filters, depth ${p.depth}, augmentation ${p.augment ? 'on' : 'off'}, ` +
-      `validation ${p.validationFraction}. Backend: ${backends.join(', ') || '–'}. ` +
-      `Training time, summed over runs: ${(trainSeconds / 60).toFixed(1)} min. ` +
+      `validation ${p.validationFraction}. Backend: ${backends.join(', ') || MISSING}. ` +
+      `Training time, summed over runs: ${duration(trainSeconds)}. ` +
       `Written ${new Date().toISOString()} on ${os.availableParallelism()} cores ` +
       `(${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}.`,
   );
@@ -294,10 +295,10 @@ function summaryTable(record: ExperimentRecord, groups: readonly Group[]): strin
     const images = s.iouVsBce?.acrossImages;
     return [
       escapeHtml(s.datasetName),
-      s.foreground === null ? '–' : `${(s.foreground * 100).toFixed(1)}%`,
-      ...(byLabelled ? [s.labelled === null ? '–' : String(s.labelled)] : []),
+      percent(s.foreground),
+      ...(byLabelled ? [s.labelled === null ? MISSING : String(s.labelled)] : []),
       escapeHtml(s.model),
-      ...s.losses.map((l) => (l.iou ? `${formatMeanSd(l.iou)} (${l.iou.n})` : '–')),
+      ...s.losses.map((l) => (l.iou ? `${formatMeanSd(l.iou)} (${l.iou.n})` : MISSING)),
       formatDifference(seeds?.meanDifference ?? null) +
         (seeds?.ci95 ? ` ${formatInterval(seeds.ci95)}` : ''),
       pCell(seeds?.tTest),

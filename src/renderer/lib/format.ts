@@ -1,9 +1,4 @@
-// How numbers and dates read in the UI, one place for all views.
-
-/** 0.534 -> "53.4%"; null (nothing measured) -> "—". */
-export function percent(fraction: number | null, digits = 1): string {
-  return fraction === null ? '—' : `${(fraction * 100).toFixed(digits)}%`;
-}
+// How counts, dates and folder names read in the UI (numbers: #shared/format).
 
 export function count(n: number, noun: string, plural = `${noun}s`): string {
   return `${n.toLocaleString()} ${n === 1 ? noun : plural}`;

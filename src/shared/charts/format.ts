@@ -1,24 +1,20 @@
-// How comparison numbers read, the same in the app's tables and in exported reports.
+// How comparisons read (means, differences, intervals, tests), the same in the app's tables
+// and in exported reports; single numbers read as ../format says.
 import type { MeanSd, TestOutcome, TestResult } from '../api/compare';
-
-export function formatScore(value: number | null): string {
-  return value === null ? '–' : value.toFixed(3);
-}
+import { MISSING, score } from '../format';
 
 export function formatMeanSd(value: MeanSd): string {
-  return value.sd === null
-    ? formatScore(value.mean)
-    : `${formatScore(value.mean)} ± ${value.sd.toFixed(3)}`;
+  return value.sd === null ? score(value.mean) : `${score(value.mean)} ± ${value.sd.toFixed(3)}`;
 }
 
 /** Signed, so a difference reads as a direction: "+0.031". */
 export function formatDifference(value: number | null): string {
-  if (value === null) return '–';
+  if (value === null) return MISSING;
   return `${value > 0 ? '+' : value < 0 ? '−' : ''}${Math.abs(value).toFixed(3)}`;
 }
 
 export function formatInterval(ci: readonly [number, number] | null): string {
-  return ci ? `[${formatDifference(ci[0])}, ${formatDifference(ci[1])}]` : '–';
+  return ci ? `[${formatDifference(ci[0])}, ${formatDifference(ci[1])}]` : MISSING;
 }
 
 export function formatP(p: number): string {
@@ -28,10 +24,10 @@ export function formatP(p: number): string {
 
 /** A test's raw p or its Holm-adjusted one: "n/a" if it was not testable, "–" if absent. */
 export function formatOutcomeP(outcome: TestOutcome | undefined, adjusted = false): string {
-  if (!outcome) return '–';
+  if (!outcome) return MISSING;
   if (!outcome.testable) return 'n/a';
   const p = adjusted ? outcome.holm?.pValue : outcome.pValue;
-  return p === undefined ? '–' : formatP(p);
+  return p === undefined ? MISSING : formatP(p);
 }
 
 /** "p = 0.012 (Holm p = 0.048)" when the test belongs to an adjusted family. */

@@ -22,6 +22,5 @@ export {
   formatOutcomeP,
   formatP,
   formatPs,
-  formatScore,
   formatTest,
 } from './format';

@@ -3,14 +3,9 @@
 // the Compare view's numbers in a terminal, and its exports as files.
 import { resolve } from 'node:path';
 import { compareCalls, type ComparisonResult } from '#shared/api/compare';
-import {
-  formatDifference,
-  formatInterval,
-  formatMeanSd,
-  formatScore,
-  formatTest,
-} from '#shared/charts';
+import { formatDifference, formatInterval, formatMeanSd, formatTest } from '#shared/charts';
 import { ApiError } from '#shared/errors';
+import { score } from '#shared/format';
 import { computeComparison } from '../../compare/compute';
 import { comparisonCsv } from '../../compare/csv';
 import { comparisonReport } from '../../compare/report';
@@ -122,7 +117,7 @@ function summary(result: ComparisonResult): string {
     }
     const top = test.disagreements.slice(0, DISAGREEMENTS_SHOWN);
     lines.push(
-      `  disagree most: ${top.map((d) => `${d.stem} (${formatScore(d.a)} vs ${formatScore(d.b)})`).join(', ')}`,
+      `  disagree most: ${top.map((d) => `${d.stem} (${score(d.a)} vs ${score(d.b)})`).join(', ')}`,
     );
   }
   if (result.notes.length) lines.push('', ...result.notes.map((n) => `Note: ${n}`));

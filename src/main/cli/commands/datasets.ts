@@ -1,6 +1,7 @@
 // `jaccard datasets [list]` and `jaccard datasets delete <id or name>`.
 import type { Dataset } from '#shared/domain';
 import { ApiError } from '#shared/errors';
+import { percent } from '#shared/format';
 import { datasetHandlers } from '../../api/datasets';
 import type { AppContext } from '../../context';
 import { findDatasetId, getDataset, listDatasets } from '../../store/datasets';
@@ -57,7 +58,7 @@ function datasetRows(datasets: readonly Dataset[]): string[][] {
       d.name,
       String(d.imageCount),
       String(d.maskedCount),
-      d.foreground === null ? '-' : `${(d.foreground * 100).toFixed(1)}%`,
+      percent(d.foreground),
       String(d.splits.train),
       String(d.splits.test),
       String(d.splits.unassigned),

@@ -11,6 +11,7 @@ import {
   type GroupSummary,
 } from '#shared/api/experiments';
 import { formatDifference, formatMeanSd, formatOutcomeP } from '#shared/charts';
+import { duration, MISSING, percent } from '#shared/format';
 import { LOSS_IDS, MODEL_IDS } from '#shared/ids';
 import { planExperiment } from '../../experiment/plan';
 import {
@@ -26,7 +27,7 @@ import { budgetNote, budgetSummary } from '../../experiment/budget';
 import { listEpochs } from '../../store/runs';
 import { openContext, stopOnCtrlC, UsageError, type Command, type CommandArgs } from '../command';
 import { configFromFlags, configOptions, flagOf, type ConfigFlagName } from '../config-flags';
-import { duration, table } from '../helpers';
+import { table } from '../helpers';
 
 /** Seeds per cell unless asked. */
 const DEFAULT_SEEDS = 3;
@@ -247,7 +248,7 @@ function textLine(experimentId: number): (e: RunnerEvent) => void {
         if (!e.retry) ended += 1;
         const how =
           e.status === 'finished'
-            ? `finished in ${duration(e.seconds)}, test IoU ${e.testIou?.toFixed(4) ?? '–'}`
+            ? `finished in ${duration(e.seconds)}, test IoU ${e.testIou?.toFixed(4) ?? MISSING}`
             : `${e.status}: ${e.error ?? 'no reason recorded'}${e.retry ? ' (retrying once)' : ''}`;
         process.stdout.write(`${at()} [${ended}/${total}] ${e.key} (run ${e.runId}) ${how}\n`);
         break;
@@ -269,10 +270,10 @@ function summaryText(summary: readonly GroupSummary[], losses: readonly string[]
   const byLabelled = summary.some((g) => g.labelled !== null);
   const rows = summary.map((g) => [
     g.datasetName,
-    g.foreground === null ? '–' : `${(g.foreground * 100).toFixed(1)}%`,
-    ...(byLabelled ? [String(g.labelled ?? '–')] : []),
+    percent(g.foreground),
+    ...(byLabelled ? [String(g.labelled ?? MISSING)] : []),
     g.model,
-    ...g.losses.map((l) => (l.iou ? `${formatMeanSd(l.iou)} (${l.iou.n})` : '–')),
+    ...g.losses.map((l) => (l.iou ? `${formatMeanSd(l.iou)} (${l.iou.n})` : MISSING)),
     formatDifference(g.iouVsBce?.acrossSeeds.meanDifference ?? null),
     formatOutcomeP(g.iouVsBce?.acrossSeeds.tTest),
     formatOutcomeP(g.iouVsBce?.acrossSeeds.tTest, true),

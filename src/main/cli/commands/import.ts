@@ -1,6 +1,7 @@
 // `jaccard import <folder> [--name <dataset> | --dataset <id>]`: the Datasets view's
 // import, headless. Prints the ImportReport (--json) or a summary with every problem.
 import type { ImportReport } from '#shared/domain';
+import { percent } from '#shared/format';
 import { importFolder } from '../../images/importer';
 import { printJson, UsageError, withContext, type Command } from '../command';
 import { printable } from '../helpers';
@@ -68,7 +69,7 @@ function summary(report: ImportReport): string {
     `The dataset has ${dataset.imageCount} images, ${dataset.maskedCount} with masks` +
       (dataset.foreground === null
         ? '.'
-        : `, ${(dataset.foreground * 100).toFixed(1)}% foreground on average.`),
+        : `, ${percent(dataset.foreground)} foreground on average.`),
   ];
   if (report.problems.length) {
     lines.push('', `${report.problems.length} problem(s):`);

@@ -1,5 +1,6 @@
 // `jaccard predict --run <id> <folder> | --dataset <name or id> --out <dir>`: a finished
 // run's masks for new images, one 0/255 PNG per image at its own size and orientation.
+import { duration } from '#shared/format';
 import { getRun, resolveRunId } from '../../store/runs';
 import { datasetSources, folderSources, predictToFolder } from '../../predict/folder';
 import { RUNTIME_IDS, type RuntimeChoice } from '../../predict/runtimes';
@@ -84,7 +85,7 @@ export const predictCommand: Command = {
       process.stderr.write(`skipped ${printable(p.file)}: ${p.reason}\n`);
     }
     process.stdout.write(
-      `Predicted ${report.images} image(s) in ${report.seconds.toFixed(1)} s ` +
+      `Predicted ${report.images} image(s) in ${duration(report.seconds)} ` +
         `(${report.imagesPerSecond.toFixed(2)} images/s, ${report.runtime}) into ${report.out}` +
         `${report.problems.length ? `; ${report.problems.length} skipped` : ''}.\n`,
     );

@@ -1,5 +1,6 @@
 // `jaccard prelabel --run <id> --dataset <d>`: the Datasets view's "Pre-label images that
 // need a mask", headless: a finished run's masks, stored as pre-labels to accept or correct.
+import { duration } from '#shared/format';
 import { prelabelDataset } from '../../predict/prelabel';
 import { resolveRunId } from '../../store/runs';
 import { printJson, UsageError, withContext, type Command } from '../command';
@@ -31,7 +32,7 @@ export const prelabelCommand: Command = {
     }
     for (const s of report.skipped) process.stderr.write(`skipped ${s.stem}: ${s.reason}\n`);
     process.stdout.write(
-      `Pre-labelled ${report.images} image(s) in ${report.seconds.toFixed(1)} s` +
+      `Pre-labelled ${report.images} image(s) in ${duration(report.seconds)}` +
         `${report.runtime ? ` (${report.runtime})` : ''}. Accept or correct them in the app, or with ` +
         '`jaccard masks`.\n',
     );

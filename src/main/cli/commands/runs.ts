@@ -1,10 +1,11 @@
 // `jaccard runs [--dataset <name or id>]`: every run with its status, backend (and the GPU
 // of a webgpu run) and scores.
 import { adapterName } from '#shared/adapter';
+import { duration, MISSING, score } from '#shared/format';
 import type { Run } from '#shared/domain';
 import { listRuns, markDeadRunsInterrupted } from '../../store/runs';
 import { withContext, type Command } from '../command';
-import { datasetIdOf, duration, printList } from '../helpers';
+import { datasetIdOf, printList } from '../helpers';
 
 export const runsCommand: Command = {
   usage: 'runs [--dataset <name or id>]',
@@ -23,9 +24,6 @@ export const runsCommand: Command = {
   },
 };
 
-const score = (v: number | null | undefined) =>
-  v === null || v === undefined ? '-' : v.toFixed(3);
-
 function runRows(runs: readonly Run[]): string[][] {
   return [
     ['ID', 'NAME', 'DATASET', 'STATUS', 'EPOCHS', 'VAL IOU', 'TEST IOU', 'BACKEND', 'TIME'],
@@ -37,7 +35,7 @@ function runRows(runs: readonly Run[]): string[][] {
       `${r.epochsDone}/${r.config.epochs}`,
       score(r.bestValIou),
       score(r.test?.iou),
-      r.adapter ? `${r.backend} on ${adapterName(r.adapter)}` : (r.backend ?? '-'),
+      r.adapter ? `${r.backend} on ${adapterName(r.adapter)}` : (r.backend ?? MISSING),
       duration(r.durationSeconds),
     ]),
   ];

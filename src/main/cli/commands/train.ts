@@ -6,11 +6,12 @@ import { describeInput } from '#shared/input';
 import type { EpochMetrics, Run, TrainProgress } from '#shared/domain';
 import { backendWithAdapter } from '#shared/adapter';
 import { ApiError } from '#shared/errors';
+import { duration, MISSING } from '#shared/format';
 import { createRun, getRun, markDeadRunsInterrupted } from '../../store/runs';
 import { trainRun } from '../../training/trainer';
 import { openContext, stopOnCtrlC, UsageError, type Command, type CommandArgs } from '../command';
 import { ALL_CONFIG_FLAGS, configFromFlags, configOptions, flagOf } from '../config-flags';
-import { datasetIdOf, duration, exitEvenIfHeld, printable } from '../helpers';
+import { datasetIdOf, exitEvenIfHeld, printable } from '../helpers';
 
 export const trainCommand: Command = {
   usage: 'train --dataset <name or id> [options] | train --resume <run id>',
@@ -147,7 +148,7 @@ function textOutput(run: Run): Output {
           t
             ? `Finished run ${r.id} in ${took}: test IoU ${t.iou.toFixed(4)}, Dice ${t.dice.toFixed(4)}, ` +
                 `accuracy ${t.accuracy.toFixed(4)}, precision ${t.precision.toFixed(4)}, recall ${t.recall.toFixed(4)} ` +
-                `(best validation IoU ${r.bestValIou?.toFixed(4) ?? '-'})\n`
+                `(best validation IoU ${r.bestValIou?.toFixed(4) ?? MISSING})\n`
             : `Finished run ${r.id} in ${took}; the dataset has no test images to evaluate.\n`,
         );
       } else if (r.status === 'cancelled') {

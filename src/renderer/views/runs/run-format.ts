@@ -1,5 +1,6 @@
 // How runs read in the Train, Runs and Compare views.
 import type { Run, TrainConfig, TrainProgress } from '#shared/domain';
+import { duration } from '#shared/format';
 import { BACKEND_LABELS, MODEL_LABELS, type BackendId, type RunStatus } from '#shared/ids';
 import { inputOf, inputTag } from '#shared/input';
 
@@ -14,16 +15,6 @@ export const STATUS_LABELS: Record<RunStatus, string> = {
   failed: 'Failed',
   finished: 'Finished',
 };
-
-/** 75 -> "1 min 15 s"; null -> "—". */
-export function duration(seconds: number | null): string {
-  if (seconds === null || !Number.isFinite(seconds)) return '—';
-  const s = Math.round(seconds);
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${s % 60} s`;
-  return `${Math.floor(m / 60)} h ${m % 60} min`;
-}
 
 export function backendLabel(backend: BackendId | null | undefined): string {
   return backend ? BACKEND_LABELS[backend] : 'Fastest available';
@@ -79,10 +70,6 @@ export function progressFraction(p: TrainProgress): { value: number; max: number
     return { value: p.epoch - 1 + p.batch / p.batches, max: p.epochs };
   if (p.phase === 'evaluating' && p.batches > 0) return { value: p.batch, max: p.batches };
   return { value: 0, max: null };
-}
-
-export function score(value: number | null | undefined): string {
-  return value === null || value === undefined ? '—' : value.toFixed(3);
 }
 
 /** The address of the Compare view for these runs. */
