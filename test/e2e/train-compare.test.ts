@@ -162,7 +162,7 @@ describe('Train, Runs and Compare views', () => {
     const points = monitor.locator('svg .mark-symbol.role-mark path');
     await expect.poll(() => points.count()).toBe(8);
     await expect
-      .poll(() => queue.getByRole('link', { name: 'Open comparison' }).count())
+      .poll(() => queue.getByRole('link', { name: 'Compare', exact: true }).count())
       .toBeGreaterThan(0);
     await shot('train');
   });
