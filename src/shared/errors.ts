@@ -18,6 +18,10 @@ export interface WireError {
   message: string;
 }
 
+export function isWireError(value: unknown): value is WireError {
+  return !!value && typeof value === 'object' && 'code' in value && 'message' in value;
+}
+
 export function toWireError(error: unknown): WireError {
   if (error instanceof ApiError) return { code: error.code, message: error.message };
   const message = error instanceof Error ? error.message : String(error);

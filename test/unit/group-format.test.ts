@@ -27,4 +27,20 @@ describe('group summary', () => {
     expect(text).toMatch(/^6 runs #3–#8 · faces · U-Net 64 px · 5 epochs · .* · seeds 1–3 · /);
     expect(text).not.toMatch(/seed 1\b/);
   });
+
+  it("names every dataset and network of an experiment's grid, not the first run's", () => {
+    const runs = (['face-512', 'eyes-512'] as const).flatMap((datasetName, d) =>
+      (['unet', 'tiramisu'] as const).map(
+        (model, m) =>
+          ({
+            id: 10 + 2 * d + m,
+            datasetName,
+            config: trainConfigSchema.parse({ datasetId: d + 1, model, seed: 1, size: 128 }),
+          }) as Run,
+      ),
+    );
+    expect(groupSummary(runs)).toMatch(
+      /^4 runs #10–#13 · face-512, eyes-512 · U-Net, FC-DenseNet \(Tiramisu\) 128 px · /,
+    );
+  });
 });

@@ -1,7 +1,7 @@
 // The renderer's one door to the engine: the preload's IPC bridge in Electron, the
 // loopback HTTP client in a plain browser. Views and stores import `api` and nothing else.
 import type { JaccardApi } from '#shared/api';
-import { ApiError, type WireError } from '#shared/errors';
+import { ApiError, isWireError } from '#shared/errors';
 import { createBridgeClient, takeToken } from './bridge-client';
 
 declare global {
@@ -28,8 +28,4 @@ function withApiErrors(ipc: JaccardApi): JaccardApi {
     on: (event, listener) => ipc.on(event, listener),
     mediaUrl: (path) => ipc.mediaUrl(path),
   };
-}
-
-function isWireError(value: unknown): value is WireError {
-  return !!value && typeof value === 'object' && 'code' in value && 'message' in value;
 }

@@ -1,5 +1,7 @@
 // Masks in and out of PNG through the browser's own codecs: the store takes a grey PNG
 // (0/255) per revision, and masks, revisions and prediction maps come back as media URLs.
+import { ApiError, isWireError } from '#shared/errors';
+import { decodeWire } from '#shared/wire';
 import { Mask } from '../raster/mask';
 
 /** Encodes a mask as a 0/255 grey image in PNG. */
@@ -24,10 +26,7 @@ export async function loadBitmap(url: string): Promise<ImageBitmap> {
   } catch {
     throw new Error('Cannot reach the Jaccard engine to load the image.');
   }
-  if (!response.ok) {
-    const reason = (await response.text()).trim() || response.statusText;
-    throw new Error(`The image could not be loaded (${response.status}: ${reason}).`);
-  }
+  if (!response.ok) throw await mediaError(response);
   try {
     return await createImageBitmap(await response.blob(), {
       colorSpaceConversion: 'none',
@@ -36,6 +35,20 @@ export async function loadBitmap(url: string): Promise<ImageBitmap> {
   } catch {
     throw new Error('The image file is damaged or in a format this browser cannot decode.');
   }
+}
+
+/** Why the engine refused a media request: its own error where it sent one, as the API does. */
+async function mediaError(response: Response): Promise<Error> {
+  const text = await response.text();
+  try {
+    const reply = decodeWire(text) as { error?: unknown } | null;
+    if (isWireError(reply?.error)) return new ApiError(reply.error.code, reply.error.message);
+  } catch {
+    // Not the engine's JSON (a proxy, a crash mid-reply): the status says what there is.
+  }
+  return new Error(
+    `The image could not be loaded (${response.status} ${text.trim() || response.statusText}).`,
+  );
 }
 
 /**

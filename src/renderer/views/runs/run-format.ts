@@ -33,12 +33,15 @@ export const CONFIG_FIELD_LABELS: Partial<Record<keyof TrainConfig, string>> = {
   depth: 'Depth',
 };
 
-/** "U-Net 64 px · 5 epochs · batch 4 · lr 0.001 · seed 1": what sets a run apart. */
-export function configSummary(config: TrainConfig): string {
+/**
+ * "U-Net 64 px · 5 epochs · batch 4 · lr 0.001 · seed 1": what sets a run apart. A group
+ * of runs names its several networks in `models`.
+ */
+export function configSummary(config: TrainConfig, models = MODEL_LABELS[config.model]): string {
   const tag = inputTag(inputOf(config));
   const patches = tag && ` ${tag}`;
   return [
-    `${MODEL_LABELS[config.model]} ${config.size} px${patches}`,
+    `${models} ${config.size} px${patches}`,
     ...(config.parentRunId === undefined ? [] : [`from run #${config.parentRunId}`]),
     `${config.epochs} epochs`,
     `batch ${config.batchSize}`,
