@@ -128,6 +128,16 @@ describe('Datasets view', () => {
     await expect.poll(() => cards.count()).toBe(70);
   });
 
+  it('says Pre-label has nothing to do when every image has a mask', async () => {
+    await page.getByRole('button', { name: 'Pre-label…' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    expect(await dialog.innerText()).toMatch(/there is nothing to pre-label/);
+    expect(await dialog.getByRole('button', { name: 'Pre-label' }).isDisabled()).toBe(true);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialog.count()).toBe(0);
+  });
+
   it('opens an image with its mask, steps with the keyboard, links to the annotator', async () => {
     const first = page.locator('ul[aria-label="Images"] a').first();
     const imageId = await first.getAttribute('data-image-id');
