@@ -10,6 +10,8 @@ export interface Dataset {
   createdAt: string;
   imageCount: number;
   maskedCount: number;
+  /** Of the masked, those whose mask is still a run's pre-label: no person has checked it. */
+  prelabelledCount: number;
   /** Mean foreground fraction over the images that have a mask; null when none has. */
   foreground: number | null;
   splits: Record<Split, number>;

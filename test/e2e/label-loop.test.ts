@@ -198,6 +198,19 @@ describe('Label, train, pre-label, correct', () => {
     await expect.poll(() => selection().count()).toBe(0);
   });
 
+  it('Annotate counts the pre-labels to check and opens the first of them', async () => {
+    const back = page.url();
+    await page.getByRole('navigation').getByRole('link', { name: 'Annotate' }).click();
+    const card = page.locator(`a[href="#/annotate/${photosId}"]`);
+    expect(await card.innerText()).toMatch(
+      new RegExp(`${PHOTOS} images · 0 need a mask · ${PHOTOS - 2} pre-labels to check`),
+    );
+    const firstPrelabel = (await list()).find((i) => i.mask?.source === 'prediction')!;
+    await card.click();
+    await page.waitForURL(new RegExp(`#/annotate/${photosId}/${firstPrelabel.id}$`));
+    await page.goto(back);
+  });
+
   it('"Label next" opens the least certain pre-label, which an edit corrects', async () => {
     queue = await engineCall(app, 'images.labelNext', { datasetId: photosId });
     expect(queue.images).toHaveLength(PHOTOS - 2);

@@ -12,6 +12,7 @@ import { createRun } from '../../src/main/store/runs';
 import { maskedImages } from '../../src/main/training/data';
 import { trainRun } from '../../src/main/training/trainer';
 import type {
+  Dataset,
   ImageRecord,
   ImportReport,
   LabelQueue,
@@ -70,6 +71,11 @@ describe('label, train, pre-label, correct, train again', () => {
       const meta = await sharp(absolutePath(fx.dataDir, stored.maskFile!)).metadata();
       expect([meta.width, meta.height]).toEqual([image.width, image.height]);
     }
+    // The dataset counts them as masked, and as pre-labels no person has checked yet.
+    expect((await call<Dataset[]>('datasets.list', {})).find((d) => d.id === fresh)).toMatchObject({
+      maskedCount: 6,
+      prelabelledCount: 6,
+    });
   });
 
   it('orders "Label next" by uncertainty, and untouched pre-labels do not train', async () => {
@@ -101,6 +107,10 @@ describe('label, train, pre-label, correct, train again', () => {
     expect(maskedImages(fx.ctx.db, fresh).map((r) => r.imageId)).toEqual([a, b, c]);
     const queue = await call<LabelQueue>('images.labelNext', { datasetId: fresh });
     expect(queue.images).toHaveLength(3);
+    expect((await call<Dataset[]>('datasets.list', {})).find((d) => d.id === fresh)).toMatchObject({
+      maskedCount: 6,
+      prelabelledCount: 3,
+    });
   });
 
   it('sets splits, excludes and deletes images', async () => {

@@ -9,6 +9,7 @@ interface DatasetRow {
   created_at: string;
   image_count: number;
   masked_count: number;
+  prelabelled_count: number;
   foreground: number | null;
   train: number;
   test: number;
@@ -23,7 +24,7 @@ interface DatasetRow {
 // Compare can say it.
 const SELECT_DATASETS = `
   WITH current AS (
-    SELECT image_id, foreground, MAX(revision) AS revision FROM masks GROUP BY image_id
+    SELECT image_id, foreground, source, MAX(revision) AS revision FROM masks GROUP BY image_id
   ),
   trained AS (
     SELECT DISTINCT dataset_id, sha256 FROM images WHERE split != 'test' AND NOT excluded
@@ -37,6 +38,7 @@ const SELECT_DATASETS = `
   SELECT d.id, d.name, d.created_at,
     COUNT(i.id) AS image_count,
     COUNT(c.image_id) AS masked_count,
+    COALESCE(SUM(c.source = 'prediction'), 0) AS prelabelled_count,
     AVG(c.foreground) AS foreground,
     COALESCE(SUM(i.split = 'train'), 0) AS train,
     COALESCE(SUM(i.split = 'test'), 0) AS test,
@@ -54,6 +56,7 @@ function toDataset(row: DatasetRow): Dataset {
     createdAt: row.created_at,
     imageCount: row.image_count,
     maskedCount: row.masked_count,
+    prelabelledCount: row.prelabelled_count,
     foreground: row.foreground,
     splits: { train: row.train, test: row.test, unassigned: row.unassigned },
     testInTrain: row.test_in_train,

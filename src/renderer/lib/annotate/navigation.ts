@@ -3,11 +3,15 @@
 import { api } from '../api';
 import { labelOrder } from './label-order.svelte';
 
-/** The image to open for a dataset: its first that needs a mask, else its first; null when it has none. */
+/**
+ * The image to open for a dataset: its first that needs a mask, else its first pre-label
+ * no person has checked, else its first; null when it has none.
+ */
 export async function firstImage(datasetId: number): Promise<number | null> {
   const needing = await api.call('images.list', { datasetId, filter: 'needs-mask' });
-  const first = needing[0] ?? (await api.call('images.list', { datasetId }))[0];
-  return first?.id ?? null;
+  if (needing[0]) return needing[0].id;
+  const all = await api.call('images.list', { datasetId });
+  return (all.find((i) => i.mask?.source === 'prediction') ?? all[0])?.id ?? null;
 }
 
 /**
