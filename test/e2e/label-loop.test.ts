@@ -198,8 +198,12 @@ describe('Label, train, pre-label, correct', () => {
     await expect.poll(() => selection().count()).toBe(0);
   });
 
-  it('Annotate counts the pre-labels to check and opens the first of them', async () => {
+  it('the lists count the pre-labels to check; Annotate opens the first of them', async () => {
     const back = page.url();
+    await page.getByRole('navigation').getByRole('link', { name: 'Datasets' }).click();
+    const row = page.locator('tr[data-dataset="photos"]');
+    await row.waitFor();
+    expect(await row.innerText()).toMatch(new RegExp(`${PHOTOS} · ${PHOTOS - 2} pre-labels`));
     await page.getByRole('navigation').getByRole('link', { name: 'Annotate' }).click();
     const card = page.locator(`a[href="#/annotate/${photosId}"]`);
     expect(await card.innerText()).toMatch(

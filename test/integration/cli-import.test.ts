@@ -54,12 +54,18 @@ describe('jaccard import / datasets', () => {
     const text = spawnJaccard('datasets', '--db', db);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/^ID\s+NAME\s+IMAGES/);
-    expect(text.stdout).toMatch(/\n1\s+face\s+70\s+70\s+5\d\.\d%\s+20\s+50\s+0\n/);
+    // 70 images, 70 masked, none of them a pre-label.
+    expect(text.stdout).toMatch(/\n1\s+face\s+70\s+70\s+0\s+5\d\.\d%\s+20\s+50\s+0\n/);
 
     const json = await jaccard('datasets', 'list', '--json', '--db', db);
     expect(json.code, json.stderr).toBe(0);
     const [face] = JSON.parse(json.stdout) as Dataset[];
-    expect(face).toMatchObject({ name: 'face', imageCount: 70, maskedCount: 70 });
+    expect(face).toMatchObject({
+      name: 'face',
+      imageCount: 70,
+      maskedCount: 70,
+      prelabelledCount: 0,
+    });
     expect(face!.splits).toEqual({ train: 20, test: 50, unassigned: 0 });
   });
 

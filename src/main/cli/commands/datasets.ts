@@ -1,12 +1,10 @@
 // `jaccard datasets [list]` and `jaccard datasets delete <id or name>`.
 import type { Dataset } from '#shared/domain';
-import { ApiError } from '#shared/errors';
 import { percent } from '#shared/format';
 import { datasetHandlers } from '../../api/datasets';
-import type { AppContext } from '../../context';
-import { findDatasetId, getDataset, listDatasets } from '../../store/datasets';
+import { getDataset, listDatasets } from '../../store/datasets';
 import { printJson, UsageError, withContext, type Command } from '../command';
-import { printList } from '../helpers';
+import { datasetIdOf, printList } from '../helpers';
 
 export const datasetsCommand: Command = {
   usage: 'datasets [list] | datasets delete <id or name>',
@@ -26,7 +24,7 @@ export const datasetsCommand: Command = {
     } else if (action === 'delete') {
       if (target === undefined) throw new UsageError('say which dataset to delete (id or name).');
       const deleted = await withContext(dataDir, async (ctx) => {
-        const dataset = getDataset(ctx.db, resolveDataset(ctx, target));
+        const dataset = getDataset(ctx.db, datasetIdOf(ctx, target));
         await datasetHandlers['datasets.delete']({ id: dataset.id }, ctx);
         return dataset;
       });
@@ -42,22 +40,15 @@ export const datasetsCommand: Command = {
   },
 };
 
-/** A number is an id; anything else a name. */
-function resolveDataset(ctx: AppContext, target: string): number {
-  if (/^\d+$/.test(target)) return Number(target);
-  const id = findDatasetId(ctx.db, target);
-  if (id === null) throw new ApiError('not-found', `There is no dataset named "${target}".`);
-  return id;
-}
-
 function datasetRows(datasets: readonly Dataset[]): string[][] {
   return [
-    ['ID', 'NAME', 'IMAGES', 'MASKED', 'FOREGROUND', 'TRAIN', 'TEST', 'UNASSIGNED'],
+    ['ID', 'NAME', 'IMAGES', 'MASKED', 'PRE-LABELS', 'FOREGROUND', 'TRAIN', 'TEST', 'UNASSIGNED'],
     ...datasets.map((d) => [
       String(d.id),
       d.name,
       String(d.imageCount),
       String(d.maskedCount),
+      String(d.prelabelledCount),
       percent(d.foreground),
       String(d.splits.train),
       String(d.splits.test),
