@@ -116,7 +116,8 @@ describe('jaccard import / datasets', () => {
     const again = await jaccard('datasets', 'delete', 'face', '--db', db);
     expect([again.code, again.stderr]).toEqual([
       1,
-      'jaccard datasets: There is no dataset named "face".\n',
+      'jaccard datasets: There is no dataset named "face": `jaccard datasets` lists them, ' +
+        'the Datasets view or `jaccard import <folder> --name face` adds one.\n',
     ]);
   });
 });

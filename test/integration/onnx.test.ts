@@ -125,8 +125,9 @@ describe('ONNX export and runtime', () => {
     expect(card.postprocessing.threshold).toBe(0.5);
 
     const written = readFileSync(join(out, 'model.onnx'));
-    // The same export again changes nothing; another run's would replace files: refused.
-    expect(await cli('export', '--run', String(run.id), '--out', out)).toBe(0);
+    // The same export again (the run named, not numbered) changes nothing; another run's
+    // would replace files: refused.
+    expect(await cli('export', '--run', run.name, '--out', out)).toBe(0);
     const other = String(runs[0]!.id);
     expect(await cli('export', '--run', other, '--format', 'onnx', '--out', out)).toBe(1);
     expect(readFileSync(join(out, 'model.onnx')).equals(written)).toBe(true);

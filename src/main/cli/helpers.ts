@@ -1,9 +1,7 @@
-// What the CLI's commands share: names made safe to print, tables and listings, a dataset
-// named by name or id, and the exit that threaded wasm would otherwise hold up. Commands
-// import these from here, never from a sibling command.
-import { ApiError } from '#shared/errors';
-import type { AppContext } from '../context';
-import { findDatasetId, getDataset } from '../store/datasets';
+// What the CLI's commands share: names made safe to print, tables and listings, and the
+// exit that threaded wasm would otherwise hold up. Commands import these from here, never
+// from a sibling command; a dataset or run named by id or name is the store's to resolve
+// (resolveDatasetId, resolveRunId), as the experiment planner does too.
 import { printJson } from './command';
 
 /**
@@ -44,14 +42,6 @@ export function printList<T>(
 ): void {
   if (json) printJson(items);
   else process.stdout.write(items.length ? table(rows(items)) : `${empty}\n`);
-}
-
-/** A dataset given on the command line: a number is an id, anything else a name. */
-export function datasetIdOf(ctx: AppContext, target: string): number {
-  if (/^\d+$/.test(target)) return getDataset(ctx.db, Number(target)).id;
-  const id = findDatasetId(ctx.db, target);
-  if (id === null) throw new ApiError('not-found', `There is no dataset named "${target}".`);
-  return id;
 }
 
 /**

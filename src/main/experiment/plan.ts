@@ -12,7 +12,7 @@ import {
 } from '#shared/api/experiments';
 import { ApiError } from '#shared/errors';
 import type { AppContext, DataContext } from '../context';
-import { findDatasetId, getDataset } from '../store/datasets';
+import { getDataset, resolveDatasetId } from '../store/datasets';
 import { canonicalProtocol, expandGrid, seedList } from './grid';
 import { deriveSparsityTasks } from './sparsity';
 import { saveExperiment, type ExperimentRecord } from '../store/experiments';
@@ -100,13 +100,6 @@ function checkSharedImages(ctx: Pick<AppContext, 'db'>, axis: readonly GridDatas
 }
 
 function resolveDataset(ctx: Pick<AppContext, 'db'>, name: string): GridDataset {
-  const id = /^\d+$/.test(name) ? getDataset(ctx.db, Number(name)).id : findDatasetId(ctx.db, name);
-  if (id === null) {
-    throw new ApiError(
-      'not-found',
-      `There is no dataset named "${name}". Import it first: in the Datasets view, or ` +
-        `\`jaccard import <folder> --name ${name}\`.`,
-    );
-  }
+  const id = resolveDatasetId(ctx.db, name);
   return { id, name: getDataset(ctx.db, id).name };
 }

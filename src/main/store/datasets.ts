@@ -85,6 +85,24 @@ export function findDatasetId(db: Db, name: string): number | null {
   return row?.id ?? null;
 }
 
+/**
+ * A dataset named on the command line or in an experiment: digits are an id, anything
+ * else a name. Throws ApiError('not-found') saying where to find or add one.
+ */
+export function resolveDatasetId(db: Db, target: string): number {
+  const text = target.trim();
+  if (/^\d+$/.test(text)) return getDataset(db, Number(text)).id;
+  const id = findDatasetId(db, text);
+  if (id === null) {
+    throw new ApiError(
+      'not-found',
+      `There is no dataset named "${text}": \`jaccard datasets\` lists them, the Datasets ` +
+        `view or \`jaccard import <folder> --name ${text}\` adds one.`,
+    );
+  }
+  return id;
+}
+
 /** Throws ApiError('conflict') when the name is taken. */
 export function createDataset(db: Db, name: string): Dataset {
   const trimmed = name.trim();

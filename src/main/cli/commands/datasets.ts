@@ -2,9 +2,9 @@
 import type { Dataset } from '#shared/domain';
 import { percent } from '#shared/format';
 import { datasetHandlers } from '../../api/datasets';
-import { getDataset, listDatasets } from '../../store/datasets';
+import { getDataset, listDatasets, resolveDatasetId } from '../../store/datasets';
 import { printJson, UsageError, withContext, type Command } from '../command';
-import { datasetIdOf, printList } from '../helpers';
+import { printList } from '../helpers';
 
 export const datasetsCommand: Command = {
   usage: 'datasets [list] | datasets delete <id or name>',
@@ -24,7 +24,7 @@ export const datasetsCommand: Command = {
     } else if (action === 'delete') {
       if (target === undefined) throw new UsageError('say which dataset to delete (id or name).');
       const deleted = await withContext(dataDir, async (ctx) => {
-        const dataset = getDataset(ctx.db, datasetIdOf(ctx, target));
+        const dataset = getDataset(ctx.db, resolveDatasetId(ctx.db, target));
         await datasetHandlers['datasets.delete']({ id: dataset.id }, ctx);
         return dataset;
       });

@@ -11,8 +11,9 @@ import { saveMask } from '../../images/save-mask';
 import { folderSources } from '../../predict/folder';
 import { listStoredImages } from '../../store/images';
 import { acceptPrelabels } from '../../store/masks';
+import { resolveDatasetId } from '../../store/datasets';
 import { printJson, UsageError, withContext, type Command } from '../command';
-import { datasetIdOf, printable } from '../helpers';
+import { printable } from '../helpers';
 
 export const masksCommand: Command = {
   usage: 'masks (<folder> | --accept) --dataset <name or id>',
@@ -30,7 +31,7 @@ export const masksCommand: Command = {
       throw new UsageError('give one folder of masks, or --accept.');
     }
     const result = await withContext(dataDir, async (ctx) => {
-      const datasetId = datasetIdOf(ctx, values.dataset as string);
+      const datasetId = resolveDatasetId(ctx.db, values.dataset as string);
       const images = listStoredImages(ctx.db, datasetId);
       if (values.accept) {
         const accepted = acceptPrelabels(

@@ -4,8 +4,9 @@ import { duration } from '#shared/format';
 import { getRun, resolveRunId } from '../../store/runs';
 import { datasetSources, folderSources, predictToFolder } from '../../predict/folder';
 import { RUNTIME_IDS, type RuntimeChoice } from '../../predict/runtimes';
+import { resolveDatasetId } from '../../store/datasets';
 import { printJson, UsageError, withContext, type Command } from '../command';
-import { datasetIdOf, exitEvenIfHeld, printable } from '../helpers';
+import { exitEvenIfHeld, printable } from '../helpers';
 
 export const predictCommand: Command = {
   usage:
@@ -54,7 +55,7 @@ export const predictCommand: Command = {
       const run = getRun(ctx.db, resolveRunId(ctx.db, target));
       const { sources, problems } =
         folder === undefined
-          ? datasetSources(ctx.db, dataDir, datasetIdOf(ctx, String(values.dataset)))
+          ? datasetSources(ctx.db, dataDir, resolveDatasetId(ctx.db, String(values.dataset)))
           : await folderSources(folder);
       return predictToFolder({
         run,

@@ -3,8 +3,9 @@
 import { duration } from '#shared/format';
 import { prelabelDataset } from '../../predict/prelabel';
 import { resolveRunId } from '../../store/runs';
+import { resolveDatasetId } from '../../store/datasets';
 import { printJson, UsageError, withContext, type Command } from '../command';
-import { datasetIdOf, exitEvenIfHeld } from '../helpers';
+import { exitEvenIfHeld } from '../helpers';
 
 export const prelabelCommand: Command = {
   usage: 'prelabel --run <id> --dataset <name or id>',
@@ -22,7 +23,7 @@ export const prelabelCommand: Command = {
     }
     const report = await withContext(dataDir, (ctx) =>
       prelabelDataset(ctx, {
-        datasetId: datasetIdOf(ctx, values.dataset as string),
+        datasetId: resolveDatasetId(ctx.db, values.dataset as string),
         runId: resolveRunId(ctx.db, target),
       }),
     ).finally(exitEvenIfHeld);

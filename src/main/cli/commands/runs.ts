@@ -4,8 +4,9 @@ import { adapterName } from '#shared/adapter';
 import { duration, MISSING, score } from '#shared/format';
 import type { Run } from '#shared/domain';
 import { listRuns, markDeadRunsInterrupted } from '../../store/runs';
+import { resolveDatasetId } from '../../store/datasets';
 import { withContext, type Command } from '../command';
-import { datasetIdOf, printList } from '../helpers';
+import { printList } from '../helpers';
 
 export const runsCommand: Command = {
   usage: 'runs [--dataset <name or id>]',
@@ -18,7 +19,9 @@ export const runsCommand: Command = {
       // A `jaccard train` killed meanwhile left its row 'running'; say what it is now.
       markDeadRunsInterrupted(ctx.db);
       const dataset = values.dataset as string | undefined;
-      return listRuns(ctx.db, { datasetId: dataset ? datasetIdOf(ctx, dataset) : undefined });
+      return listRuns(ctx.db, {
+        datasetId: dataset ? resolveDatasetId(ctx.db, dataset) : undefined,
+      });
     });
     printList(runs, json, runRows, 'No runs yet. Start one with: jaccard train --dataset <name>');
   },

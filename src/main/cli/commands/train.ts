@@ -9,9 +9,10 @@ import { ApiError } from '#shared/errors';
 import { duration, MISSING } from '#shared/format';
 import { createRun, getRun, markDeadRunsInterrupted } from '../../store/runs';
 import { trainRun } from '../../training/trainer';
+import { resolveDatasetId } from '../../store/datasets';
 import { openContext, stopOnCtrlC, UsageError, type Command, type CommandArgs } from '../command';
 import { ALL_CONFIG_FLAGS, configFromFlags, configOptions, flagOf } from '../config-flags';
-import { datasetIdOf, exitEvenIfHeld, printable } from '../helpers';
+import { exitEvenIfHeld, printable } from '../helpers';
 
 export const trainCommand: Command = {
   usage: 'train --dataset <name or id> [options] | train --resume <run id>',
@@ -69,7 +70,7 @@ function newRun(ctx: ReturnType<typeof openContext>, { values }: CommandArgs): R
   if (typeof values.dataset !== 'string')
     throw new UsageError('say which dataset to train on: --dataset <name or id>.');
   const parsed = trainConfigSchema.safeParse({
-    datasetId: datasetIdOf(ctx, values.dataset),
+    datasetId: resolveDatasetId(ctx.db, values.dataset),
     ...configFromFlags(values, ALL_CONFIG_FLAGS),
   });
   if (!parsed.success) {
