@@ -12,7 +12,10 @@ export interface Dataset {
   maskedCount: number;
   /** Of the masked, those whose mask is still a run's pre-label: no person has checked it. */
   prelabelledCount: number;
-  /** Mean foreground fraction over the images that have a mask; null when none has. */
+  /**
+   * Mean foreground fraction over the masks a person made, imported or accepted (not
+   * untouched pre-labels); null when there is none.
+   */
   foreground: number | null;
   splits: Record<Split, number>;
   /**

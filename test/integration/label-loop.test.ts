@@ -75,6 +75,8 @@ describe('label, train, pre-label, correct, train again', () => {
     expect((await call<Dataset[]>('datasets.list', {})).find((d) => d.id === fresh)).toMatchObject({
       maskedCount: 6,
       prelabelledCount: 6,
+      // What the model predicted is no measure of the target.
+      foreground: null,
     });
   });
 
@@ -107,10 +109,14 @@ describe('label, train, pre-label, correct, train again', () => {
     expect(maskedImages(fx.ctx.db, fresh).map((r) => r.imageId)).toEqual([a, b, c]);
     const queue = await call<LabelQueue>('images.labelNext', { datasetId: fresh });
     expect(queue.images).toHaveLength(3);
-    expect((await call<Dataset[]>('datasets.list', {})).find((d) => d.id === fresh)).toMatchObject({
-      maskedCount: 6,
-      prelabelledCount: 3,
-    });
+    const dataset = (await call<Dataset[]>('datasets.list', {})).find((d) => d.id === fresh)!;
+    expect(dataset).toMatchObject({ maskedCount: 6, prelabelledCount: 3 });
+    // The foreground of the two accepted masks and the all-white correction.
+    const own = (await list()).filter((i) => i.mask?.source === 'annotation');
+    expect(own).toHaveLength(3);
+    const mean = own.reduce((sum, i) => sum + i.mask!.foreground, 0) / own.length;
+    expect(dataset.foreground).toBeCloseTo(mean, 9);
+    expect(dataset.foreground).toBeGreaterThan(0);
   });
 
   it('sets splits, excludes and deletes images', async () => {

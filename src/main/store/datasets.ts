@@ -39,7 +39,8 @@ const SELECT_DATASETS = `
     COUNT(i.id) AS image_count,
     COUNT(c.image_id) AS masked_count,
     COALESCE(SUM(c.source = 'prediction'), 0) AS prelabelled_count,
-    AVG(c.foreground) AS foreground,
+    -- A run's pre-label says what the model saw, not what the target is.
+    AVG(CASE WHEN c.source != 'prediction' THEN c.foreground END) AS foreground,
     COALESCE(SUM(i.split = 'train'), 0) AS train,
     COALESCE(SUM(i.split = 'test'), 0) AS test,
     COALESCE(SUM(i.split = 'unassigned'), 0) AS unassigned,
