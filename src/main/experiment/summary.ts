@@ -16,7 +16,7 @@ import type { DataContext } from '../context';
 import { computeComparison } from '../compare/compute';
 import { adjustFamily } from '../compare/holm';
 import { mean, meanSd } from '../compare/stats';
-import { listStoredImages } from '../store/images';
+import { hasTrainingMask, listStoredImages } from '../store/images';
 import { getExperimentRecord, type ExperimentRecord } from '../store/experiments';
 import { countCells, experimentCells } from './cells';
 
@@ -109,10 +109,11 @@ function iouVsBce(result: ComparisonResult): GroupSummary['iouVsBce'] {
 
 /**
  * Mean foreground fraction of the test masks (of all masks when no image is stored as
- * test): the x of the sparsity figure.
+ * test) that runs score against: not untouched pre-labels, not excluded images. The x of
+ * the sparsity figure.
  */
 function testForeground(ctx: DataContext, datasetId: number): number | null {
-  const masked = listStoredImages(ctx.db, datasetId).filter((i) => i.mask);
+  const masked = listStoredImages(ctx.db, datasetId).filter(hasTrainingMask);
   const test = masked.filter((i) => i.split === 'test');
   return mean((test.length ? test : masked).map((i) => i.mask!.foreground));
 }
