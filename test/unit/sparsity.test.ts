@@ -16,6 +16,8 @@ import { decodeMask, encodeMask, foregroundFraction } from '../../src/main/image
 import { createDataset, getDataset, listDatasets } from '../../src/main/store/datasets';
 import { insertImage, listStoredImages } from '../../src/main/store/images';
 import { insertMask } from '../../src/main/store/masks';
+import type { ExperimentRecord } from '../../src/main/store/experiments';
+import { summarizeGroups } from '../../src/main/experiment/summary';
 
 /** Deterministic pseudo-random bits, so a failure reproduces. */
 function randomMask(width: number, height: number, density: number, seed: number): Uint8Array {
@@ -219,6 +221,32 @@ describe('deriveSparsityTasks', () => {
     ctx.db.prepare('DELETE FROM datasets WHERE name = ?').run(name);
     createDataset(ctx.db, name);
     await expect(deriveSparsityTasks(ctx, 'blobs', [0.05])).rejects.toThrow(/exists but is not/);
+  });
+
+  it("measures the figure's foreground on the masks runs score against, not on pre-labels", async () => {
+    const id = await sourceDataset();
+    const record = {
+      grid: { datasets: [{ id, name: 'blobs' }], models: ['unet'], losses: ['iou', 'bce'] },
+    } as unknown as ExperimentRecord;
+    const x = async () => (await summarizeGroups(ctx, record, []))[0]!.summary.foreground;
+    const images = listStoredImages(ctx.db, id);
+    const test = images.find((i) => i.split === 'test')!;
+    expect(await x()).toBeCloseTo(test.mask!.foreground, 9);
+    const all = images.map((i) => i.mask!.foreground);
+    expect(getDataset(ctx.db, id).foreground).toBeCloseTo(all.reduce((a, b) => a + b) / 3, 9);
+
+    // A run's untouched pre-label on the test image: what the model saw, not the target.
+    insertMask(ctx.db, {
+      imageId: test.id,
+      file: test.maskFile!,
+      foreground: 0.9,
+      source: 'prediction',
+    });
+    // No test mask scores now, so the figure falls back to the masks that do: the train ones.
+    const train = images.filter((i) => i.split === 'train').map((i) => i.mask!.foreground);
+    const trainMean = (train[0]! + train[1]!) / 2;
+    expect(await x()).toBeCloseTo(trainMean, 9);
+    expect(getDataset(ctx.db, id).foreground).toBeCloseTo(trainMean, 9);
   });
 
   it('says how to import a missing source', async () => {
