@@ -455,9 +455,9 @@ describe('jaccard experiment', () => {
     expect(listed.status).toBe(0);
     const line = (id: number) => listed.stdout.split('\n').find((l) => l.startsWith(`${id} `));
     expect(line(record.id)).toMatch(
-      /^\d+ +- +32 px · 1 epochs · batch 2 · cpu +4\/4 +0 +labelled images: 2, 4 · datasets: few · U-Net/,
+      /^\d+ +- +32 px · 1 epochs · batch 2 · cpu +4\/4 +0 +– +labelled images: 2, 4 · datasets: few · U-Net/,
     );
-    expect(line(plain.record.id)).toMatch(/2\/2 +0 +datasets: few · U-Net/);
+    expect(line(plain.record.id)).toMatch(/2\/2 +0 +– +datasets: few · U-Net/);
     const written = experiments(
       '--id',
       String(record.id),

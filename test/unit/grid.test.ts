@@ -7,7 +7,12 @@ import {
   matchRuns,
   seedList,
 } from '../../src/main/experiment/grid';
-import { experimentRequestSchema, labelledLevels } from '../../src/shared/api/experiments';
+import { remainingSeconds } from '../../src/main/experiment/cells';
+import {
+  experimentRequestSchema,
+  labelledLevels,
+  type ExperimentCell,
+} from '../../src/shared/api/experiments';
 import { trainConfigSchema } from '../../src/shared/api/runs';
 import type { Run, TrainConfig } from '../../src/shared/domain';
 
@@ -225,5 +230,46 @@ describe('the labelled-images axis', () => {
     expect(parse([2.5])).toBe(false);
     expect(parse([5, 5])).toBe(false);
     expect(parse([])).toBe(false);
+  });
+});
+
+describe("an experiment's time left", () => {
+  const cell = (model: 'unet' | 'tiramisu', run: Run | null): ExperimentCell => ({
+    key: `face/${model}/iou/seed-1`,
+    datasetId: 1,
+    datasetName: 'face',
+    model,
+    loss: 'iou',
+    seed: 1,
+    run,
+  });
+  const run = (status: Run['status'], minutes: number | null): Run => ({
+    ...runOf(1, {}, status),
+    durationSeconds: minutes === null ? null : minutes * 60,
+  });
+
+  it('counts each cell at its network’s median, less what a running one has done, over the trainers', () => {
+    const cells = [
+      cell('unet', run('finished', 20)),
+      cell('unet', run('finished', 30)),
+      cell('unet', run('finished', 100)),
+      cell('tiramisu', run('finished', 120)),
+      cell('unet', run('running', 10)), // 30 − 10 = 20 left
+      cell('tiramisu', run('running', 150)), // past the median: 0 left
+      cell('unet', null), // 30
+      cell('tiramisu', run('queued', null)), // 120
+      cell('tiramisu', run('interrupted', 40)), // 80, when resumed
+    ];
+    expect(remainingSeconds(cells)).toBe(((20 + 0 + 30 + 120 + 80) * 60) / 2);
+  });
+
+  it('measures a network with no finished run by every finished run', () => {
+    const cells = [cell('unet', run('finished', 10)), cell('tiramisu', run('running', 4))];
+    expect(remainingSeconds(cells)).toBe(6 * 60);
+  });
+
+  it('says nothing while no cell trains, or before a run has finished', () => {
+    expect(remainingSeconds([cell('unet', run('finished', 10)), cell('unet', null)])).toBeNull();
+    expect(remainingSeconds([cell('unet', run('running', 3)), cell('unet', null)])).toBeNull();
   });
 });

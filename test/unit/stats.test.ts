@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TestOutcome, TestResult } from '../../src/shared/api/compare';
-import { MIN_WILCOXON_PAIRS, comparePaired, meanSd } from '../../src/main/compare/stats';
+import { meanSd } from '../../src/main/compare/descriptive';
+import { MIN_WILCOXON_PAIRS, comparePaired } from '../../src/main/compare/stats';
 
 function tested(outcome: TestOutcome): TestResult {
   if (!outcome.testable) throw new Error(`expected a test result, got "${outcome.reason}"`);

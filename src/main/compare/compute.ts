@@ -19,7 +19,8 @@ import type { DataContext } from '../context';
 import { listStoredImages } from '../store/images';
 import { getRun, listEpochs, listRunImages } from '../store/runs';
 import { scoreStoredPredictions, type Evaluation } from '../training/scoring';
-import { comparePaired, mean, meanSd } from './stats';
+import { mean, meanSd } from './descriptive';
+import { comparePaired } from './stats';
 
 /** The threshold the trainer scored run_images and runs.test_metrics at. */
 export const STORED_THRESHOLD = 0.5;

@@ -3,7 +3,8 @@
 // no answer (too few pairs, no differences at all) into a stated reason instead of NaN.
 import ttest from '@stdlib/stats-ttest';
 import wilcoxon from '@stdlib/stats-wilcoxon';
-import type { MeanSd, PairedSample, TestOutcome } from '#shared/api/compare';
+import type { PairedSample, TestOutcome } from '#shared/api/compare';
+import { mean } from './descriptive';
 
 /**
  * Below 6 pairs that differ, the smallest two-sided exact p of the signed-rank test is
@@ -12,19 +13,6 @@ import type { MeanSd, PairedSample, TestOutcome } from '#shared/api/compare';
 export const MIN_WILCOXON_PAIRS = 6;
 /** stdlib switches from the exact distribution to the normal approximation above this. */
 const WILCOXON_EXACT_MAX = 50;
-
-export function mean(values: readonly number[]): number | null {
-  if (values.length === 0) return null;
-  return values.reduce((s, v) => s + v, 0) / values.length;
-}
-
-export function meanSd(values: readonly number[]): MeanSd {
-  const m = mean(values);
-  if (m === null) throw new Error('meanSd needs at least one value.');
-  if (values.length < 2) return { mean: m, sd: null, n: values.length };
-  const ss = values.reduce((s, v) => s + (v - m) ** 2, 0);
-  return { mean: m, sd: Math.sqrt(ss / (values.length - 1)), n: values.length };
-}
 
 /** Paired t-test and Wilcoxon signed-rank test of A − B, two-sided. */
 export function comparePaired(a: readonly number[], b: readonly number[]): PairedSample {

@@ -4,6 +4,7 @@ import type { CellCounts, Experiment, ExperimentCell } from '#shared/api/experim
 import type { Run } from '#shared/domain';
 import { writeTransaction, type Db } from '../store/database';
 import { cellRunName, experimentRunIds, type ExperimentRecord } from '../store/experiments';
+import { median } from '../compare/descriptive';
 import { createRun, getRun } from '../store/runs';
 import { cellConfig, expandGrid, matchRuns } from './grid';
 
@@ -35,8 +36,31 @@ export function countCells(cells: readonly ExperimentCell[]): CellCounts {
   return counts;
 }
 
-export function describeExperiment(db: Db, record: ExperimentRecord): Experiment {
-  return { ...record, counts: countCells(experimentCells(db, record)) };
+/** See Experiment.remainingSeconds. */
+export function remainingSeconds(cells: readonly ExperimentCell[]): number | null {
+  const done = cells.flatMap(({ model, run }) =>
+    run?.status === 'finished' && run.durationSeconds !== null
+      ? [{ model, seconds: run.durationSeconds }]
+      : [],
+  );
+  const running = cells.filter((c) => c.run?.status === 'running').length;
+  const overall = median(done.map((d) => d.seconds));
+  if (running === 0 || overall === null) return null;
+  let left = 0;
+  for (const { model, run } of cells) {
+    if (run?.status === 'finished') continue;
+    const typical = median(done.filter((d) => d.model === model).map((d) => d.seconds)) ?? overall;
+    left += Math.max(0, typical - (run?.durationSeconds ?? 0));
+  }
+  return left / running;
+}
+
+export function describeExperiment(
+  db: Db,
+  record: ExperimentRecord,
+  cells = experimentCells(db, record),
+): Experiment {
+  return { ...record, counts: countCells(cells), remainingSeconds: remainingSeconds(cells) };
 }
 
 /**

@@ -15,10 +15,10 @@ import type { LossId } from '#shared/ids';
 import type { DataContext } from '../context';
 import { computeComparison } from '../compare/compute';
 import { adjustFamily } from '../compare/holm';
-import { mean, meanSd } from '../compare/stats';
+import { mean, meanSd } from '../compare/descriptive';
 import { hasTrainingMask, listStoredImages } from '../store/images';
 import { getExperimentRecord, type ExperimentRecord } from '../store/experiments';
-import { countCells, experimentCells } from './cells';
+import { describeExperiment, experimentCells } from './cells';
 
 export interface Group {
   summary: GroupSummary;
@@ -123,8 +123,7 @@ export async function experimentDetail(ctx: DataContext, id: number): Promise<Ex
   const cells = experimentCells(ctx.db, record);
   const groups = await summarizeGroups(ctx, record, cells);
   return {
-    ...record,
-    counts: countCells(cells),
+    ...describeExperiment(ctx.db, record, cells),
     cells,
     summary: groups.map((g) => g.summary),
   };

@@ -21,7 +21,7 @@ interface ExperimentRow {
   pool: number;
 }
 
-export type ExperimentRecord = Omit<Experiment, 'counts'>;
+export type ExperimentRecord = Omit<Experiment, 'counts' | 'remainingSeconds'>;
 
 export function experimentGroupId(id: number): string {
   return `experiment-${id}`;

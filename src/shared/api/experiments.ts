@@ -182,6 +182,13 @@ export interface Experiment {
    */
   groupId: string;
   counts: CellCounts;
+  /**
+   * About how long its cells have left while some train: each at the median time of the
+   * experiment's finished runs of its network (of any network until one has finished),
+   * less what a running one has done, shared among the trainers running now. Null while
+   * none trains, or before a run has finished to measure by.
+   */
+  remainingSeconds: number | null;
   createdAt: string;
   updatedAt: string;
 }

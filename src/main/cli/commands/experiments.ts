@@ -2,6 +2,7 @@
 // with what it varies and how far it got, as the app's Experiment list shows them; with
 // --id and --report, one's report as it stands, without training anything.
 import { describeGrid, describeProtocol, type Experiment } from '#shared/api/experiments';
+import { duration, MISSING } from '#shared/format';
 import { describeExperiment, experimentCells } from '../../experiment/cells';
 import { experimentReport, writeExperimentReport } from '../../experiment/report';
 import { getExperimentRecord, listExperimentRecords } from '../../store/experiments';
@@ -58,8 +59,8 @@ export const experimentsCommand: Command = {
 
 function rows(experiments: readonly Experiment[]): string[][] {
   return [
-    ['ID', 'NAME', 'PROTOCOL', 'FINISHED', 'STOPPED', 'WHAT IT VARIES'],
-    ...experiments.map(({ id, name, protocol, counts, grid }) => {
+    ['ID', 'NAME', 'PROTOCOL', 'FINISHED', 'STOPPED', 'LEFT', 'WHAT IT VARIES'],
+    ...experiments.map(({ id, name, protocol, counts, remainingSeconds, grid }) => {
       const protocolLine = describeProtocol(protocol);
       // An unnamed experiment is named after its protocol; saying it twice hides the rest.
       return [
@@ -68,6 +69,8 @@ function rows(experiments: readonly Experiment[]): string[][] {
         protocolLine,
         `${counts.finished}/${counts.total}${counts.running ? ` (${counts.running} running)` : ''}`,
         String(counts.stopped),
+        // Measured while cells train; "about", as in the app.
+        remainingSeconds === null ? MISSING : `~${duration(remainingSeconds)}`,
         describeGrid(grid),
       ];
     }),
