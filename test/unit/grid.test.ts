@@ -272,4 +272,10 @@ describe("an experiment's time left", () => {
     expect(remainingSeconds([cell('unet', run('finished', 10)), cell('unet', null)])).toBeNull();
     expect(remainingSeconds([cell('unet', run('running', 3)), cell('unet', null)])).toBeNull();
   });
+
+  it('shares the work among the trainers a runner keeps busy, when told how many', () => {
+    const cells = [cell('unet', run('finished', 10)), cell('unet', null), cell('unet', null)];
+    expect(remainingSeconds(cells, 2)).toBe(10 * 60);
+    expect(remainingSeconds(cells, 0)).toBeNull();
+  });
 });

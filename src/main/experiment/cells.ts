@@ -36,23 +36,28 @@ export function countCells(cells: readonly ExperimentCell[]): CellCounts {
   return counts;
 }
 
-/** See Experiment.remainingSeconds. */
-export function remainingSeconds(cells: readonly ExperimentCell[]): number | null {
+/**
+ * See Experiment.remainingSeconds; `trainers` shares the work among as many trainers as
+ * a runner will keep busy, instead of those running at this moment.
+ */
+export function remainingSeconds(
+  cells: readonly ExperimentCell[],
+  trainers = cells.filter((c) => c.run?.status === 'running').length,
+): number | null {
   const done = cells.flatMap(({ model, run }) =>
     run?.status === 'finished' && run.durationSeconds !== null
       ? [{ model, seconds: run.durationSeconds }]
       : [],
   );
-  const running = cells.filter((c) => c.run?.status === 'running').length;
   const overall = median(done.map((d) => d.seconds));
-  if (running === 0 || overall === null) return null;
+  if (trainers === 0 || overall === null) return null;
   let left = 0;
   for (const { model, run } of cells) {
     if (run?.status === 'finished') continue;
     const typical = median(done.filter((d) => d.model === model).map((d) => d.seconds)) ?? overall;
     left += Math.max(0, typical - (run?.durationSeconds ?? 0));
   }
-  return left / running;
+  return left / trainers;
 }
 
 export function describeExperiment(

@@ -21,7 +21,7 @@ import {
   writeExperimentReport,
 } from '../../experiment/report';
 import { DEFAULT_PARALLEL, runExperiment, type RunnerEvent } from '../../experiment/runner';
-import { countCells } from '../../experiment/cells';
+import { countCells, experimentCells, remainingSeconds } from '../../experiment/cells';
 import { summarizeGroups } from '../../experiment/summary';
 import { budgetNote, budgetSummary } from '../../experiment/budget';
 import { listEpochs } from '../../store/runs';
@@ -111,7 +111,13 @@ export const experimentCommand: Command = {
     );
     try {
       const { record } = await planExperiment(ctx, request);
-      const print = args.json ? jsonLine : textLine(record.id);
+      // Asked after each cell: the runner keeps `parallel` trainers busy while cells last.
+      const left = () => {
+        const cells = experimentCells(ctx.db, record);
+        const unfinished = cells.filter((c) => c.run?.status !== 'finished').length;
+        return remainingSeconds(cells, Math.min(parallel, unfinished));
+      };
+      const print = args.json ? jsonLine : textLine(record.id, left);
       const result = await runExperiment(ctx, record, {
         parallel,
         signal: ctrlC.signal,
@@ -219,7 +225,7 @@ function jsonLine(value: RunnerEvent | Record<string, unknown>): void {
 }
 
 /** One line per event a person wants to see in a log: starts, epochs, ends. */
-function textLine(experimentId: number): (e: RunnerEvent) => void {
+function textLine(experimentId: number, left: () => number | null): (e: RunnerEvent) => void {
   let ended = 0;
   let total = 0;
   return (e) => {
@@ -250,7 +256,11 @@ function textLine(experimentId: number): (e: RunnerEvent) => void {
           e.status === 'finished'
             ? `finished in ${duration(e.seconds)}, test IoU ${e.testIou?.toFixed(4) ?? MISSING}`
             : `${e.status}: ${e.error ?? 'no reason recorded'}${e.retry ? ' (retrying once)' : ''}`;
-        process.stdout.write(`${at()} [${ended}/${total}] ${e.key} (run ${e.runId}) ${how}\n`);
+        const remaining = left();
+        const eta = remaining === null ? '' : `; about ${duration(remaining)} left`;
+        process.stdout.write(
+          `${at()} [${ended}/${total}] ${e.key} (run ${e.runId}) ${how}${eta}\n`,
+        );
         break;
       }
       case 'done':
