@@ -13,7 +13,8 @@ import { printList } from '../helpers';
 export const experimentsCommand: Command = {
   usage: 'experiments [--id <n> --report <file.html>]',
   summary:
-    'List experiments: each grid, what it varies and how many of its runs finished. With ' +
+    'List experiments: each grid, what it varies, how many of its runs finished and, while ' +
+    'it trains, about how long it has left. With ' +
     "--id and --report, write that experiment's report as it stands (finished runs only).",
   options: {
     id: { type: 'string', description: 'the experiment to report on' },
