@@ -2,7 +2,7 @@
 // the loopback bridge unchanged.
 import type { z } from 'zod';
 import type { trainConfigSchema } from './api/runs';
-import type { BackendId, RunStatus, Split } from './ids';
+import type { BackendId, MaskSource, RunStatus, Split } from './ids';
 
 export interface Dataset {
   id: number;
@@ -43,8 +43,16 @@ export interface MaskRevision {
   imageId: number;
   revision: number;
   foreground: number;
-  source: 'import' | 'annotation' | 'prediction';
+  source: MaskSource;
   createdAt: string;
+}
+
+/**
+ * Whether a mask is a run's pre-label that no person has checked yet: it does not train or
+ * test until someone accepts or corrects it.
+ */
+export function isPrelabel(mask: Pick<MaskRevision, 'source'> | null | undefined): boolean {
+  return mask?.source === 'prediction';
 }
 
 /** What pre-labelling a dataset did. */

@@ -26,6 +26,13 @@ export type BackendId = (typeof BACKEND_IDS)[number];
 export const SPLITS = ['train', 'test', 'unassigned'] as const;
 export type Split = (typeof SPLITS)[number];
 
+/** Who made a mask revision: imported with its images, drawn here, or predicted by a run. */
+export const MASK_SOURCES = ['import', 'annotation', 'prediction'] as const;
+export type MaskSource = (typeof MASK_SOURCES)[number];
+/** What the annotator saves: a person's edit, or a prediction taken in unedited. */
+export const EDIT_SOURCES = ['annotation', 'prediction'] as const satisfies readonly MaskSource[];
+export type EditSource = (typeof EDIT_SOURCES)[number];
+
 export const RUN_STATUSES = [
   'queued',
   'running',

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ImageRecord, LabelQueue, Run } from '../../src/shared/domain';
+import { type ImageRecord, isPrelabel, type LabelQueue, type Run } from '../../src/shared/domain';
 import { ARTIFACTS_DIR, launchApp, repoRoot, type AppHarness } from './harness';
 import { engineCall, faceSubset } from './train-compare-helpers';
 
@@ -212,7 +212,7 @@ describe('Label, train, pre-label, correct', () => {
     expect(await card.innerText()).toMatch(
       new RegExp(`${PHOTOS} images · 0 need a mask · ${PHOTOS - 2} pre-labels to check`),
     );
-    const firstPrelabel = (await list()).find((i) => i.mask?.source === 'prediction')!;
+    const firstPrelabel = (await list()).find((i) => isPrelabel(i.mask))!;
     await card.click();
     await page.waitForURL(new RegExp(`#/annotate/${photosId}/${firstPrelabel.id}$`));
     await page.goto(back);

@@ -3,6 +3,7 @@
 // before anything is decoded, and decoding yields between slices (normalizeMaskInSlices).
 import type { MaskRevision } from '#shared/domain';
 import { ApiError } from '#shared/errors';
+import type { EditSource } from '#shared/ids';
 import type { AppContext } from '../context';
 import { storeContent, withStoreErrors } from '../files';
 import { getStoredImage } from '../store/images';
@@ -16,7 +17,7 @@ export interface SaveMaskInput {
   png: Uint8Array;
   /** The revision the edit started from (0: none); null saves unconditionally. */
   baseRevision: number | null;
-  source: 'annotation' | 'prediction';
+  source: EditSource;
 }
 
 export async function saveMask(ctx: AppContext, input: SaveMaskInput): Promise<MaskRevision> {

@@ -1,4 +1,4 @@
-import type { ImageRecord } from '#shared/domain';
+import { type ImageRecord, isPrelabel } from '#shared/domain';
 import { ApiError } from '#shared/errors';
 import { SPLITS, type Split } from '#shared/ids';
 import { type Db, writeTransaction } from './database';
@@ -88,7 +88,7 @@ function toStoredImage(row: ImageRow): StoredImage {
  * (an untouched pre-label does not count) and is not excluded.
  */
 export function hasTrainingMask(image: StoredImage): boolean {
-  return image.mask !== null && image.mask.source !== 'prediction' && !image.excluded;
+  return image.mask !== null && !isPrelabel(image.mask) && !image.excluded;
 }
 
 export function toImageRecord(image: StoredImage): ImageRecord {

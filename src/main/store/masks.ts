@@ -1,4 +1,4 @@
-import type { MaskRevision } from '#shared/domain';
+import { isPrelabel, type MaskRevision } from '#shared/domain';
 import { ApiError } from '#shared/errors';
 import { type Db, writeTransaction } from './database';
 
@@ -97,7 +97,7 @@ export function acceptPrelabels(db: Db, imageIds: readonly number[]): MaskRevisi
       const row = db
         .prepare('SELECT * FROM masks WHERE image_id = ? ORDER BY revision DESC LIMIT 1')
         .get(imageId) as MaskRow | undefined;
-      if (row?.source !== 'prediction') return [];
+      if (!row || !isPrelabel(row)) return [];
       return [
         insertMask(
           db,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Dataset, ImageRecord, ImportReport, MaskRevision } from '../domain';
-import { SPLITS } from '../ids';
+import { EDIT_SOURCES, SPLITS } from '../ids';
 import { call } from './contract';
 
 const id = z.number().int().positive();
@@ -40,7 +40,7 @@ export const datasetCalls = {
       imageId: id,
       png: z.instanceof(Uint8Array),
       baseRevision: z.number().int().nonnegative().nullable(),
-      source: z.enum(['annotation', 'prediction']).default('annotation'),
+      source: z.enum(EDIT_SOURCES).default('annotation'),
     }),
   ),
   /**

@@ -3,6 +3,7 @@
 // leaving it (history parked, edits saved) and stepping to another. The view composes
 // this with the toolbar, dialogs and keys.
 import type { ImageRecord } from '#shared/domain';
+import type { EditSource } from '#shared/ids';
 import { api } from '../api';
 import { dateTime } from '../format';
 import { MaskEditor } from '../raster/editor';
@@ -16,9 +17,6 @@ import { firstImage, neighbour } from './navigation';
 import { loadBitmap, loadStoredMask } from './png';
 import { session } from './session.svelte';
 import { dropWal } from './wal';
-
-/** Who made a mask: the user, or a model whose prediction was taken as it is. */
-export type EditSource = 'annotation' | 'prediction';
 
 export interface OpenImage {
   image: ImageRecord;

@@ -5,6 +5,7 @@
 // stays in the history, so neither version is lost.
 import type { ImageRecord, MaskRevision } from '#shared/domain';
 import { ApiError } from '#shared/errors';
+import type { EditSource } from '#shared/ids';
 import { api } from '../api';
 import type { Mask } from '../raster/mask';
 import { encodeRle } from '../raster/rle';
@@ -32,7 +33,7 @@ export class Autosaver {
 
   private edits = 0;
   private savedEdits = 0;
-  private source: 'annotation' | 'prediction' = 'annotation';
+  private source: EditSource = 'annotation';
   private walStamp = 0;
   private walWrite: Promise<void> = Promise.resolve();
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -47,7 +48,7 @@ export class Autosaver {
   }
 
   /** Call after every finished edit (stroke, fill, undo, redo, replace). */
-  noteEdit(source: 'annotation' | 'prediction' = 'annotation'): void {
+  noteEdit(source: EditSource = 'annotation'): void {
     this.edits++;
     this.source = source;
     this.state = 'pending';

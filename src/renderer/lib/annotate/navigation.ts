@@ -1,5 +1,6 @@
 // Which image the annotator opens next: a dataset's first, or the one before or after the
 // image on screen, in the "Label next" order while it is followed, else in the dataset's.
+import { isPrelabel } from '#shared/domain';
 import { api } from '../api';
 import { labelOrder } from './label-order.svelte';
 
@@ -11,7 +12,7 @@ export async function firstImage(datasetId: number): Promise<number | null> {
   const needing = await api.call('images.list', { datasetId, filter: 'needs-mask' });
   if (needing[0]) return needing[0].id;
   const all = await api.call('images.list', { datasetId });
-  return (all.find((i) => i.mask?.source === 'prediction') ?? all[0])?.id ?? null;
+  return (all.find((i) => isPrelabel(i.mask)) ?? all[0])?.id ?? null;
 }
 
 /**

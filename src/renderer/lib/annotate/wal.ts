@@ -3,6 +3,8 @@
 // a closed window or a failed save therefore loses nothing: on the next load an entry
 // newer than the store's revision is recovered.
 
+import type { EditSource } from '#shared/ids';
+
 export interface WalEntry {
   imageId: number;
   width: number;
@@ -10,7 +12,7 @@ export interface WalEntry {
   rle: Uint8Array;
   /** The store revision the edits started from (0: the image had no mask). */
   baseRevision: number;
-  source: 'annotation' | 'prediction';
+  source: EditSource;
   /** When written (ms, strictly increasing per tab: it also identifies the write). */
   savedAt: number;
 }
