@@ -3,7 +3,7 @@
 // that never reaches the store comes back from the write-ahead log after a reload.
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,9 +20,10 @@ import { fileHandler } from '../../src/main/training/checkpoint';
 import { buildModel } from '../../src/main/training/models';
 import { runFolders } from '../../src/main/training/run-files';
 import { trainConfigSchema } from '../../src/shared/api';
-import { launchApp, repoRoot, type AppHarness } from './harness';
+import { FACE } from '../paths';
+import { launchApp, type AppHarness } from './harness';
 
-const SOURCE = resolve(repoRoot, '../shared/datasets/fasseg-face/train/images');
+const SOURCE = join(FACE, 'train/images');
 const STEMS = ['1', '2', '3'];
 /** Saves wait for a pause in editing, then encode and store a PNG. */
 const SLOW = { timeout: 15_000 };

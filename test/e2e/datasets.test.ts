@@ -4,13 +4,13 @@
 // screenshot in resources/screenshots/.
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join, resolve } from 'node:path';
+import { extname, join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { launchApp, repoRoot, type AppHarness } from './harness';
+import { FACE, repoRoot } from '../paths';
+import { launchApp, type AppHarness } from './harness';
 import { engineCall } from './train-compare-helpers';
 
-const FOLDER = resolve(repoRoot, '../shared/datasets/fasseg-face');
 const README_SHOTS = join(repoRoot, 'resources/screenshots');
 
 /** What the check below reads of an <img>; spelled out because tests compile without DOM types. */
@@ -74,7 +74,7 @@ describe('Datasets view', () => {
     await page.getByRole('button', { name: 'Import folder…' }).first().click();
 
     const dialog = page.getByRole('dialog', { name: 'Import a folder' });
-    await dialog.getByLabel('Folder path').fill(FOLDER);
+    await dialog.getByLabel('Folder path').fill(FACE);
     expect(await dialog.getByRole('textbox', { name: 'New dataset name' }).inputValue()).toBe(
       'fasseg-face',
     );
@@ -180,7 +180,7 @@ describe('Datasets view', () => {
 
   it('shows unlabelled tiles with their names and whole badges', async () => {
     const flat = mkdtempSync(join(tmpdir(), 'jaccard-photos-'));
-    const train = join(FOLDER, 'train', 'images');
+    const train = join(FACE, 'train', 'images');
     for (const [i, file] of readdirSync(train).slice(0, 3).entries()) {
       copyFileSync(join(train, file), join(flat, `holiday_photo_2024_${i}${extname(file)}`));
     }

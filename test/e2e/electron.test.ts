@@ -3,14 +3,14 @@
 // downloaded on every machine (not on the CI box): then this test is skipped, saying why.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { _electron } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { buildIfStale } from '../../scripts/build-if-stale.js';
 import { findElectron } from '../../scripts/electron-binary.js';
 import type { JaccardApi, SystemInfo } from '../../src/shared/api';
+import { repoRoot } from '../paths';
 
-const repoRoot = resolve(import.meta.dirname, '../..');
 const electron = findElectron();
 const title = 'opens the window, with the engine behind the preload API';
 

@@ -8,12 +8,12 @@
 //   await app.close(); // throws if any page logged an error
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { buildIfStale } from '../../scripts/build-if-stale.js';
 import { startEngine, type Engine } from '../../src/main/engine';
+import { repoRoot } from '../paths';
 
-export const repoRoot = resolve(import.meta.dirname, '../..');
 /** Where tests leave screenshots; CI keeps this folder as an artifact. */
 export const ARTIFACTS_DIR = join(repoRoot, 'test-results');
 

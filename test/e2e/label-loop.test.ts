@@ -7,14 +7,14 @@
 // JACCARD_SCREENSHOTS=1 also refreshes resources/screenshots/prelabel.png.
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type ImageRecord, isPrelabel, type LabelQueue, type Run } from '../../src/shared/domain';
-import { ARTIFACTS_DIR, launchApp, repoRoot, type AppHarness } from './harness';
+import { FACE, repoRoot } from '../paths';
+import { ARTIFACTS_DIR, launchApp, type AppHarness } from './harness';
 import { engineCall, faceSubset } from './train-compare-helpers';
 
-const FACE = resolve(repoRoot, '../shared/datasets/fasseg-face');
 const README_SHOTS = join(repoRoot, 'resources/screenshots');
 const SLOW = { timeout: 20_000 };
 /**

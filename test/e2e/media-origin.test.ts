@@ -13,7 +13,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { spawnEngine, type EngineProcess } from '../../src/main/electron/engine-process';
 import type { ImageRecord, ImportReport } from '../../src/shared/domain';
-import { repoRoot } from './harness';
+import { repoRoot } from '../paths';
 
 let root: string;
 let engine: EngineProcess;

@@ -3,12 +3,11 @@
 // into the engine (the store's truth to hold the UI's numbers against).
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { dispatch } from '../../src/main/api';
 import type { Input, Method, Output } from '../../src/shared/api';
-import { repoRoot, type AppHarness } from './harness';
-
-const DATASETS = resolve(repoRoot, '../shared/datasets');
+import { DATASETS } from '../paths';
+import type { AppHarness } from './harness';
 
 /**
  * A temp folder with the first `train` and `test` image/mask pairs of fasseg-face, or of

@@ -21,7 +21,8 @@ import type { Input, Method } from '../../src/shared/api';
 import { METRIC_NAMES, type ComparisonResult } from '../../src/shared/api/compare';
 import { formatMeanSd } from '../../src/shared/charts';
 import { BACKEND_LABELS } from '../../src/shared/ids';
-import { launchApp, repoRoot, type AppHarness } from './harness';
+import { repoRoot } from '../paths';
+import { launchApp, type AppHarness } from './harness';
 import { engineCall, faceSubset } from './train-compare-helpers';
 
 const README_SHOTS = join(repoRoot, 'resources/screenshots');

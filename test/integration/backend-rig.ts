@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { getLoss } from '../../src/main/training/losses';
 import { buildModel, type ModelConfig } from '../../src/main/training/models';
 import type { LossId } from '../../src/shared/ids';
-import { FACE } from './train-fixture';
+import { FACE } from '../paths';
 
 export interface Batch {
   x: Float32Array;

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageRecord, ImportReport } from '../../src/shared/domain';
@@ -12,8 +12,8 @@ import type { SystemInfo } from '../../src/shared/api';
 import { ApiError, type WireError } from '../../src/shared/errors';
 import { decodeWire, encodeWire } from '../../src/shared/wire';
 import { startEngine, type Engine } from '../../src/main/engine';
+import { repoRoot } from '../paths';
 
-const repoRoot = resolve(import.meta.dirname, '../..');
 let root: string;
 let engine: Engine;
 

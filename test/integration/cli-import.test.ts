@@ -1,14 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/main/cli/index';
 import type { Dataset, ImportReport } from '../../src/shared/domain';
-
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const FACE = resolve(repoRoot, '../shared/datasets/fasseg-face');
+import { FACE, repoRoot } from '../paths';
 
 /** The real command, as a user runs it (tsx start-up included). */
 function spawnJaccard(...args: string[]) {

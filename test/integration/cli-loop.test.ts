@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Dataset, PredictFolderReport, Run } from '../../src/shared/domain';
-import { FACE, repoRoot } from './train-fixture';
+import { FACE, repoRoot } from '../paths';
 
 function jaccard(...args: string[]) {
   const run = spawnSync(process.execPath, [join(repoRoot, 'bin/jaccard.js'), ...args], {

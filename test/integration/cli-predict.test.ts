@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRun } from '../../src/main/store/runs';
 import { trainRun } from '../../src/main/training/trainer';
 import type { PredictFolderReport, Run } from '../../src/shared/domain';
-import { FACE, faceFixture, greyPixels, repoRoot, tinyConfig, type Fixture } from './train-fixture';
+import { FACE, repoRoot } from '../paths';
+import { faceFixture, greyPixels, tinyConfig, type Fixture } from './train-fixture';
 
 function jaccard(...args: string[]) {
   const run = spawnSync(process.execPath, [join(repoRoot, 'bin/jaccard.js'), ...args], {

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from './train-fixture';
+import { repoRoot } from '../paths';
 
 // A resolve hook reports every package the import graph reaches, over a port.
 const HOOK = `

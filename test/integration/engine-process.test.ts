@@ -2,13 +2,13 @@
 // real `jaccard engine --ipc`: the exact relay the desktop app uses, minus the window.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnEngine, type EngineProcess } from '../../src/main/electron/engine-process';
 import type { EventName } from '../../src/shared/api';
+import { repoRoot } from '../paths';
 
-const repoRoot = resolve(import.meta.dirname, '../..');
 let root: string;
 let dataDir: string;
 let engine: EngineProcess;

@@ -3,7 +3,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../src/main/api';
@@ -24,9 +24,8 @@ import type {
   ExperimentRequest,
   GroupSummary,
 } from '../../src/shared/api/experiments';
-import { repoRoot } from './train-fixture';
+import { DATASETS, repoRoot } from '../paths';
 
-const DATASETS = resolve(repoRoot, '../shared/datasets');
 const PROTOCOL = {
   size: 32,
   epochs: 2,

@@ -13,8 +13,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -27,9 +26,8 @@ import { collectGarbage } from '../../src/main/gc';
 import { importFolder, MemoryGate } from '../../src/main/images/importer';
 import { decodeMask } from '../../src/main/images/mask';
 import { listStoredImages } from '../../src/main/store/images';
+import { FACE } from '../paths';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const FACE = resolve(repoRoot, '../shared/datasets/fasseg-face');
 const faceImage = (stem: string) => readFileSync(join(FACE, 'train/images', `${stem}.png`));
 const faceMask = (stem: string) => readFileSync(join(FACE, 'train/masks', `${stem}.png`));
 

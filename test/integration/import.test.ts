@@ -11,8 +11,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ApiEvents } from '../../src/shared/api';
@@ -24,10 +23,7 @@ import { importFolder } from '../../src/main/images/importer';
 import { decodeMask } from '../../src/main/images/mask';
 import { listDatasets } from '../../src/main/store/datasets';
 import { listStoredImages } from '../../src/main/store/images';
-
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const DATASETS = resolve(repoRoot, '../shared/datasets');
-const FACE = join(DATASETS, 'fasseg-face');
+import { FACE, repoRoot } from '../paths';
 
 const contexts: AppContext[] = [];
 function newContext(): AppContext {

@@ -21,7 +21,8 @@ import type {
   PrelabelReport,
   Run,
 } from '../../src/shared/domain';
-import { FACE, faceFixture, tinyConfig, type Fixture } from './train-fixture';
+import { FACE } from '../paths';
+import { faceFixture, tinyConfig, type Fixture } from './train-fixture';
 
 describe('label, train, pre-label, correct, train again', () => {
   let fx: Fixture;

@@ -13,7 +13,8 @@ import { openRuntime } from '../../src/main/predict/runtimes';
 import { createRun } from '../../src/main/store/runs';
 import { trainRun } from '../../src/main/training/trainer';
 import type { Run, TrainConfig } from '../../src/shared/domain';
-import { FACE, faceFixture, tinyConfig, type Fixture } from './train-fixture';
+import { FACE } from '../paths';
+import { faceFixture, tinyConfig, type Fixture } from './train-fixture';
 
 const TEST_IMAGES = readdirSync(join(FACE, 'test/images')).sort().slice(0, 3);
 

@@ -10,7 +10,8 @@ import { resolveMedia } from '../../src/main/images/media';
 import { createRun, findPredictionFile, listRunImages } from '../../src/main/store/runs';
 import { trainRun } from '../../src/main/training/trainer';
 import type { ImageRecord, ImportReport, Run } from '../../src/shared/domain';
-import { FACE, faceFixture, tinyConfig, type Fixture } from './train-fixture';
+import { FACE } from '../paths';
+import { faceFixture, tinyConfig, type Fixture } from './train-fixture';
 
 describe('runs.predict', () => {
   let fx: Fixture;

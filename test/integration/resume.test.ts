@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRun, getRun, listEpochs, markDeadRunsInterrupted } from '../../src/main/store/runs';
 import { trainRun } from '../../src/main/training/trainer';
 import type { Run } from '../../src/shared/domain';
-import { faceFixture, repoRoot, tinyConfig, type Fixture } from './train-fixture';
+import { repoRoot } from '../paths';
+import { faceFixture, tinyConfig, type Fixture } from './train-fixture';
 
 /** The tiny config of train-fixture.ts, as `jaccard train` flags. */
 const FLAGS = ['--size', '32', '--epochs', '3', '--batch', '2', '--filters', '4', '--depth', '3'];

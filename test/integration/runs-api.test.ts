@@ -9,7 +9,8 @@ import { runManager } from '../../src/main/training/run-manager';
 import type { RunDetail } from '../../src/shared/api';
 import type { ImageMetrics, Run } from '../../src/shared/domain';
 import { ApiError } from '../../src/shared/errors';
-import { faceFixture, repoRoot, tinyConfig, type Fixture } from './train-fixture';
+import { repoRoot } from '../paths';
+import { faceFixture, tinyConfig, type Fixture } from './train-fixture';
 
 describe('runs API', () => {
   let fx: Fixture;

@@ -11,7 +11,8 @@ import { afterAll, expect, it } from 'vitest';
 import { openDatabase } from '../../src/main/store/database';
 import { createDataset } from '../../src/main/store/datasets';
 import { createRun, getRun, listEpochs } from '../../src/main/store/runs';
-import { repoRoot, tinyConfig } from './train-fixture';
+import { repoRoot } from '../paths';
+import { tinyConfig } from './train-fixture';
 
 const root = mkdtempSync(join(tmpdir(), 'jaccard-concurrency-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

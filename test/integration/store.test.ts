@@ -9,8 +9,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -42,9 +41,7 @@ import { openDatabase } from '../../src/main/store/database';
 import { listExperimentRecords, saveExperiment } from '../../src/main/store/experiments';
 import { MIGRATIONS } from '../../src/main/store/migrations';
 import type { Protocol } from '../../src/shared/api/experiments';
-
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const FACE = resolve(repoRoot, '../shared/datasets/fasseg-face');
+import { FACE } from '../paths';
 
 const contexts: AppContext[] = [];
 function newContext(): AppContext {

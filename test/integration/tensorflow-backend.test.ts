@@ -26,7 +26,8 @@ import {
   trainSteps as rigSteps,
   type Batch,
 } from './backend-rig';
-import { faceFixture, repoRoot, type Fixture } from './train-fixture';
+import { repoRoot } from '../paths';
+import { faceFixture, type Fixture } from './train-fixture';
 
 const SIZE = 64;
 const STEPS = 3;

@@ -1,14 +1,12 @@
 // A data folder with a few real fasseg-face images imported, for training tests.
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { createContext, type AppContext } from '../../src/main/context';
 import { importFolder } from '../../src/main/images/importer';
 import type { TrainConfig } from '../../src/shared/domain';
-
-export const repoRoot = resolve(import.meta.dirname, '../..');
-export const FACE = resolve(repoRoot, '../shared/datasets/fasseg-face');
+import { FACE } from '../paths';
 
 export interface Fixture {
   dataDir: string;

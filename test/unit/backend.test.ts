@@ -11,11 +11,11 @@ import { MAX_WASM_THREADS } from '../../src/main/training/wasm/threads';
 import { WASM_TRAINING_KERNELS } from '../../src/main/training/wasm';
 import { probeDawn } from '../../src/main/training/webgpu/dawn';
 import { BACKEND_IDS } from '../../src/shared/ids';
+import { repoRoot } from '../paths';
 
 const require = createRequire(import.meta.url);
 const backendModule = new URL('../../src/main/training/backend.ts', import.meta.url).href;
-const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
-const BACKEND_MODULE = path.join(REPO_ROOT, 'src/main/training/backend.ts');
+const BACKEND_MODULE = path.join(repoRoot, 'src/main/training/backend.ts');
 
 function resolves(specifier: string, from?: string): string | undefined {
   try {
@@ -134,7 +134,7 @@ describe('initBackend', () => {
            ${start};
            tf.tensor([1]).dataSync();`,
         ],
-        { cwd: REPO_ROOT, encoding: 'utf8' },
+        { cwd: repoRoot, encoding: 'utf8' },
       );
     expect(firstTensor("await tf.setBackend('cpu')").stderr).toMatch(/tfjs-node/);
     const quiet = firstTensor("await initBackend('cpu')");
@@ -157,7 +157,7 @@ describe('initBackend', () => {
          await initBackend('webgpu').catch((error) => console.log(error.message));`,
       ],
       {
-        cwd: REPO_ROOT,
+        cwd: repoRoot,
         encoding: 'utf8',
         env: { ...process.env, __EGL_VENDOR_LIBRARY_FILENAMES: '/nonexistent.json' },
       },

@@ -1,13 +1,12 @@
 import { encode as encodeBmpV5 } from 'fast-bmp';
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { DecodeError, decodeImage, displayCopy, sniffFormat } from '../../src/main/images/decode';
+import { FACE } from '../paths';
 
-const DATASETS = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/datasets');
-const face = readFileSync(`${DATASETS}/fasseg-face/train/images/1.png`);
+const face = readFileSync(join(FACE, 'train/images/1.png'));
 
 /** 4x3 RGB test card: every pixel distinct, so flips and channel swaps show. */
 const W = 4;

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import {
@@ -10,8 +9,7 @@ import {
   normalizeMask,
 } from '../../src/main/images/mask';
 import type { RawImage } from '../../src/main/images/raw';
-
-const DATASETS = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/datasets');
+import { FACE } from '../paths';
 
 const image = (channels: RawImage['channels'], values: number[]): RawImage => ({
   data: Uint8Array.from(values),
@@ -70,7 +68,7 @@ describe('decodeMask and encodeMask', () => {
   });
 
   it('normalizes a real dataset mask to 0/255 with its foreground share', async () => {
-    const file = readFileSync(`${DATASETS}/fasseg-face/train/masks/1.png`);
+    const file = readFileSync(join(FACE, 'train/masks/1.png'));
     const mask = await decodeMask(file);
     expect([mask.width, mask.height]).toEqual([182, 256]);
     const { data } = await sharp(file)

@@ -3,21 +3,22 @@
 // (height and width are free in the exported graph).
 import * as tf from '@tensorflow/tfjs';
 import { readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportOnnx, INPUT_NAME, OUTPUT_NAME } from '../../src/main/onnx/export';
 import { buildModel, type ModelConfig } from '../../src/main/training/models';
+import { FACE } from '../paths';
 
-const FACE = resolve(import.meta.dirname, '../../../shared/datasets/fasseg-face/test/images');
+const TEST_IMAGES = join(FACE, 'test/images');
 
 /** `n` face photos stretched to width x height, RGB in [0, 1], NHWC. */
 async function faces(n: number, width: number, height: number): Promise<Float32Array> {
-  const files = readdirSync(FACE).sort().slice(0, n);
+  const files = readdirSync(TEST_IMAGES).sort().slice(0, n);
   const out = new Float32Array(n * width * height * 3);
   for (const [i, file] of files.entries()) {
-    const pixels = await sharp(join(FACE, file))
+    const pixels = await sharp(join(TEST_IMAGES, file))
       .removeAlpha()
       .resize(width, height, { fit: 'fill' })
       .raw()
