@@ -132,8 +132,9 @@ async function startNative(id: NativeId): Promise<void> {
     throw new Error(`${specifier} does not load (${(error as Error).message.split('\n')[0]})`);
   }
   nativeLoaded = id;
-  const tf = await loadTf();
+  const [tf, { registerNativeStep }] = await Promise.all([loadTf(), import('./tensorflow/step')]);
   if (!(await tf.setBackend('tensorflow'))) throw new Error(`${specifier} did not start`);
+  registerNativeStep();
   // Which TensorFlow a run used, for its log: the C library's own version (2.9.1 when
   // npm downloaded it; the wheel's when `npm run setup:tensorflow` built the addon).
   if (!nativeVersionShown) {

@@ -2,6 +2,7 @@
 // (or the project registers) are used: conv2d, conv2dTranspose, maxPool, batchNorm, relu,
 // concat and bilinear resize.
 import * as tf from '@tensorflow/tfjs';
+import { batchNormalization } from '../tensorflow/batch-norm';
 
 export type Symbolic = tf.SymbolicTensor;
 
@@ -49,9 +50,7 @@ export class Layers {
 
   /** Batch norm (when enabled) then ReLU. */
   normRelu(x: Symbolic, name: string): Symbolic {
-    const normed = this.batchNorm
-      ? (tf.layers.batchNormalization({ name: `${name}_bn` }).apply(x) as Symbolic)
-      : x;
+    const normed = this.batchNorm ? (batchNormalization(`${name}_bn`).apply(x) as Symbolic) : x;
     return tf.layers.reLU({ name: `${name}_relu` }).apply(normed) as Symbolic;
   }
 
