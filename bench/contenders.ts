@@ -37,7 +37,10 @@ export class Contender {
     });
   }
 
-  /** A tfjs backend, through the app's own initBackend; `env` may set JACCARD_WASM_THREADS. */
+  /**
+   * A tfjs backend, through the app's own initBackend; `env` may set JACCARD_WASM_THREADS or
+   * JACCARD_TF_NATIVE_OPS.
+   */
   static tfjs(label: string, backend: BackendId, workload: Workload, env = {}): Contender {
     const child = fork(
       fileURLToPath(new URL('./tfjs-contender.ts', import.meta.url)),

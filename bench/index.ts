@@ -11,6 +11,7 @@ import { Contender, TORCH_MALLOC_ENV, TimeoutError, findTorchPython } from './co
 import { REFERENCE, type Measure, type Workload } from './protocol';
 import { type Row, type Report, renderMarkdown } from './report';
 import { summarize } from './stats';
+import { MODEL_IDS, type ModelId } from '../src/shared/ids';
 
 const USAGE = `Usage: npm run bench -- [options]
   --steps N        measured training steps per contender (default 9)
@@ -18,6 +19,9 @@ const USAGE = `Usage: npm run bench -- [options]
                    one batch of 8 patches of 256x256 (default 5)
   --warmup N       unmeasured training steps first (default ${REFERENCE.warmup})
   --size N         input side (default ${REFERENCE.size}); --batch N (default ${REFERENCE.batch})
+  --model M        unet (the reference) or tiramisu (tfjs and ONNX Runtime only)
+  --batchnorm      batch norm after every hidden convolution, as the app trains by default
+                   (the reference has none; PyTorch builds the same)
   --only a,b       only contenders whose label contains one of these words
   --settle MS      pause between turns (default 500), so one contender's idle threads
                    (OpenMP spins for a while after each step) do not slow the next
@@ -39,6 +43,8 @@ export async function main(argv: string[]): Promise<number> {
         warmup: { type: 'string', default: String(REFERENCE.warmup) },
         size: { type: 'string', default: String(REFERENCE.size) },
         batch: { type: 'string', default: String(REFERENCE.batch) },
+        batchnorm: { type: 'boolean', default: false },
+        model: { type: 'string', default: REFERENCE.model },
         only: { type: 'string' },
         settle: { type: 'string', default: '500' },
         'cpu-budget': { type: 'string', default: '60' },
@@ -71,6 +77,8 @@ export async function main(argv: string[]): Promise<number> {
       warmup: count('warmup', options.warmup, 0),
       size: count('size', options.size, 8),
       batch: count('batch', options.batch, 1),
+      batchNorm: options.batchnorm,
+      model: modelId(options.model),
     };
   } catch (error) {
     console.error(`${(error as Error).message}\n${USAGE}`);
@@ -88,6 +96,14 @@ export async function main(argv: string[]): Promise<number> {
   const plan: { label: string; start: () => Contender }[] = [];
   for (const id of backends.filter((b) => b !== 'cpu')) {
     plan.push({ label: `tfjs ${id}`, start: () => Contender.tfjs(`tfjs ${id}`, id, workload) });
+    // TensorFlow's fused ops (src/main/training/tensorflow) against tfjs-node's composites.
+    if (id === 'tensorflow' || id === 'tensorflow-gpu') {
+      const label = `tfjs ${id}, tfjs-node's own ops`;
+      plan.push({
+        label,
+        start: () => Contender.tfjs(label, id, workload, { JACCARD_TF_NATIVE_OPS: '0' }),
+      });
+    }
     if (id === 'wasm' && cores > 1) {
       const label = 'tfjs wasm, 1 thread';
       plan.push({
@@ -254,4 +270,11 @@ async function cpuRow(
       imagesPerSecondBelow: (workload.batch * 1000) / (budgetS * 1000),
     };
   }
+}
+
+function modelId(value: string): ModelId {
+  if (!(MODEL_IDS as readonly string[]).includes(value)) {
+    throw new Error(`--model must be one of ${MODEL_IDS.join(', ')}`);
+  }
+  return value as ModelId;
 }

@@ -1,4 +1,4 @@
-// ONNX Runtime as a bench contender (inference only): the reference U-Net built by the
+// ONNX Runtime as a bench contender (inference only): the workload's network built by the
 // app's builder, exported by the app's ONNX exporter, run by onnxruntime-node on the CPU
 // with argv[2] intra-op threads; times one 512x512 image or one batch of patches.
 import * as tf from '@tensorflow/tfjs';
@@ -20,14 +20,14 @@ async function main(): Promise<void> {
   }
   // The plain-JS backend only holds the weights while they are exported.
   await tf.setBackend('cpu');
-  const { baseFilters, depth, inferSize, inferBatch, inferBatchSize } = workload;
+  const { baseFilters, depth, batchNorm, inferSize, inferBatch, inferBatchSize } = workload;
   const model = buildModel({
-    model: 'unet',
+    model: workload.model,
     size: inferSize,
     channels: 3,
     baseFilters,
     depth,
-    batchNorm: false,
+    batchNorm,
     seed: 1,
   });
   const params = model.countParams();

@@ -1,12 +1,18 @@
 // What the bench parent and its contenders (one child process per backend: the tfjs and
 // ONNX Runtime ones through Node IPC, PyTorch through JSON lines on stdio) say to each other.
 
+import type { ModelId } from '../src/shared/ids';
+
 /** The reference network and workload (issue 4); every contender builds the same. */
 export interface Workload {
+  /** The U-Net is the reference; PyTorch builds only that one. */
+  model: ModelId;
   size: number;
   batch: number;
   baseFilters: number;
   depth: number;
+  /** Batch norm after every hidden convolution (convolutions then have no bias), as the app trains by default. */
+  batchNorm: boolean;
   warmup: number;
   /** One image of this side per 'infer' (0: no inference). */
   inferSize: number;
@@ -16,10 +22,12 @@ export interface Workload {
 }
 
 export const REFERENCE: Workload = {
+  model: 'unet',
   size: 128,
   batch: 8,
   baseFilters: 16,
   depth: 4,
+  batchNorm: false,
   warmup: 2,
   inferSize: 512,
   inferBatch: 8,

@@ -1,5 +1,6 @@
 // The bench's results and their markdown rendering (docs/bench.md keeps one).
 import type { Summary } from './stats';
+import type { ModelId } from '../src/shared/ids';
 import type { Workload } from './protocol';
 
 export interface Row {
@@ -36,6 +37,11 @@ const fixed = (x: number, digits: number) => x.toFixed(digits);
 const spread = (s: Summary, digits = 0) =>
   `${fixed(s.median, digits)} [${fixed(s.q1, digits)}–${fixed(s.q3, digits)}]`;
 
+const ARCHITECTURE: Record<ModelId, string> = {
+  unet: 'Reference U-Net (2×2 transposed-conv up, concat skips, 1×1 head)',
+  tiramisu: 'FC-DenseNet (dense blocks of 4 layers, 3×3 transposed-conv up, 1×1 head)',
+};
+
 export function renderMarkdown(report: Report): string {
   const { workload: w, machine: m } = report;
   const params = [...new Set(report.rows.flatMap((r) => (r.params ? [r.params] : [])))];
@@ -44,8 +50,8 @@ export function renderMarkdown(report: Report): string {
     .map((r) => `${r.label.split(',')[0]} ${r.version}`)
     .filter((v, i, all) => all.indexOf(v) === i);
   const lines = [
-    `Reference U-Net: ${w.size}×${w.size}×3, batch ${w.batch}, ${w.baseFilters} base filters, ` +
-      `depth ${w.depth}, 2×2 transposed-conv up, concat skips, 1×1 head, soft IoU, Adam; ` +
+    `${ARCHITECTURE[w.model]}: ${w.size}×${w.size}×3, batch ${w.batch}, ${w.baseFilters} base filters, ` +
+      `depth ${w.depth}, ${w.batchNorm ? 'batch norm, ' : ''}soft IoU, Adam; ` +
       `${params.map((p) => p.toLocaleString('en-US')).join(' / ')} parameters` +
       (params.length > 1 ? ' (MISMATCH: the contenders do not build the same network)' : '') +
       '.',

@@ -1,4 +1,4 @@
-// One tfjs backend as a bench contender: a forked child that builds the reference U-Net
+// One tfjs backend as a bench contender: a forked child that builds the workload's network
 // with the app's own model, loss and backend code, then times one Adam step, one 512x512
 // prediction or one batch of 256x256 patches per request from the parent.
 import * as tf from '@tensorflow/tfjs';
@@ -21,13 +21,14 @@ async function main(): Promise<void> {
     send({ skipped: (error as Error).message });
     return;
   }
-  const { size, batch, baseFilters, depth, inferSize, inferBatch, inferBatchSize } = workload;
+  const { size, batch, baseFilters, depth, batchNorm, inferSize, inferBatch, inferBatchSize } =
+    workload;
   const config = {
-    model: 'unet',
+    model: workload.model,
     channels: 3,
     baseFilters,
     depth,
-    batchNorm: false,
+    batchNorm,
     seed: 1,
   } as const;
   const model = buildModel({ ...config, size });

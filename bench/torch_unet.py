@@ -2,8 +2,9 @@
 
 argv: workload JSON, thread count. Prints a hello line, then answers each command line
 on stdin ({"cmd": "train" | "infer" | "infer-batch" | "exit"}) with {"ms": ...}. The network mirrors
-buildModel({model: 'unet', batchNorm: false}) layer for layer (NCHW here, NHWC there);
-the parameter counts in the hello lines let the parent check that.
+buildModel({model: 'unet', batchNorm}) layer for layer (NCHW here, NHWC there); the
+parameter counts in the hello lines (batch norm's running statistics included, as tfjs
+counts them) let the parent check that.
 """
 import json
 import sys
@@ -35,17 +36,21 @@ def main():
         reply({"skipped": f"python3 cannot import torch ({error})"})
         return
 
+    if workload["model"] != "unet":
+        reply({"skipped": "the PyTorch contender builds only the reference U-Net"})
+        return
+
     # Debian's torch starts with one OpenMP thread here whatever the core count.
     torch.set_num_threads(threads)
     torch.manual_seed(1)
 
+    def conv_relu(cin, cout):
+        if not workload["batchNorm"]:
+            return [nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU(inplace=True)]
+        return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout, eps=1e-3), nn.ReLU(inplace=True)]
+
     def double_conv(cin, cout):
-        return nn.Sequential(
-            nn.Conv2d(cin, cout, 3, padding=1),
-            nn.ReLU(inplace=True),
-            nn.Conv2d(cout, cout, 3, padding=1),
-            nn.ReLU(inplace=True),
-        )
+        return nn.Sequential(*conv_relu(cin, cout), *conv_relu(cout, cout))
 
     class UNet(nn.Module):
         def __init__(self, base, depth):
@@ -114,7 +119,8 @@ def main():
     reply(
         {
             "ready": True,
-            "params": sum(p.numel() for p in model.parameters()),
+            "params": sum(p.numel() for p in model.parameters())
+            + sum(b.numel() for b in model.buffers() if b.is_floating_point()),
             "threads": torch.get_num_threads(),
             "version": torch.__version__,
             "setup": setup(),
