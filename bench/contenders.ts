@@ -39,7 +39,7 @@ export class Contender {
 
   /**
    * A tfjs backend, through the app's own initBackend; `env` may set JACCARD_WASM_THREADS or
-   * JACCARD_TF_NATIVE_OPS.
+   * JACCARD_FAST_OPS.
    */
   static tfjs(label: string, backend: BackendId, workload: Workload, env = {}): Contender {
     const child = fork(

@@ -96,12 +96,13 @@ export async function main(argv: string[]): Promise<number> {
   const plan: { label: string; start: () => Contender }[] = [];
   for (const id of backends.filter((b) => b !== 'cpu')) {
     plan.push({ label: `tfjs ${id}`, start: () => Contender.tfjs(`tfjs ${id}`, id, workload) });
-    // TensorFlow's fused ops (src/main/training/tensorflow) against tfjs-node's composites.
-    if (id === 'tensorflow' || id === 'tensorflow-gpu') {
-      const label = `tfjs ${id}, tfjs-node's own ops`;
+    // Our training ops (src/main/training/fast-ops.ts) against TensorFlow.js's own, where
+    // they differ: batch norm anywhere, ReLU's step on native TensorFlow.
+    if (workload.batchNorm || id.startsWith('tensorflow')) {
+      const own = `tfjs ${id}, TensorFlow.js's own ops`;
       plan.push({
-        label,
-        start: () => Contender.tfjs(label, id, workload, { JACCARD_TF_NATIVE_OPS: '0' }),
+        label: own,
+        start: () => Contender.tfjs(own, id, workload, { JACCARD_FAST_OPS: '0' }),
       });
     }
     if (id === 'wasm' && cores > 1) {

@@ -17,7 +17,6 @@ import { getRun } from '../../src/main/store/runs';
 import { availableBackends, initBackend, nativeVersion } from '../../src/main/training/backend';
 import { loadCheckpoint, saveCheckpoint } from '../../src/main/training/checkpoint';
 import { buildModel, type ModelConfig } from '../../src/main/training/models';
-import { batchNormalization } from '../../src/main/training/tensorflow/batch-norm';
 import type { Run } from '../../src/shared/domain';
 import { LOSS_IDS, MODEL_IDS, type LossId, type ModelId } from '../../src/shared/ids';
 import {
@@ -126,73 +125,6 @@ describe.skipIf(skipReason !== null)(title, () => {
       `largest relative loss difference, tensorflow vs wasm: ${largest.toExponential(2)}`,
     );
     expect(worst).toEqual([]);
-  });
-
-  describe("TensorFlow's own ops where tfjs-node composes many", () => {
-    beforeAll(async () => {
-      await initBackend('tensorflow');
-    });
-
-    it('trains batch norm through the fused kernels, as tfjs-layers would', () => {
-      const x = tf.randomNormal([4, 16, 16, 6], 0.5, 2, 'float32', 3) as tf.Tensor4D;
-      const weight = tf.randomNormal([4, 16, 16, 6], 0, 1, 'float32', 4);
-      const make = (build: (name: string) => tf.layers.Layer) => {
-        const layer = build('bn');
-        const net = tf.sequential({
-          layers: [tf.layers.inputLayer({ inputShape: [16, 16, 6] }), layer],
-        });
-        // Scale and offset away from 1 and 0, so their gradients differ from the plain ones.
-        const [gamma, beta, mean, variance] = layer.getWeights();
-        layer.setWeights([gamma!.add(0.5), beta!.sub(0.25), mean!, variance!]);
-        const loss = () => tf.sum(tf.mul(net.apply(x, { training: true }) as tf.Tensor, weight));
-        const { value, grads } = tf.variableGrads(loss as () => tf.Scalar);
-        return { layer, value: value.dataSync()[0]!, grads: Object.values(grads) };
-      };
-      const fused = make(batchNormalization);
-      const plain = make((name) => tf.layers.batchNormalization({ name }));
-      expect(fused.value).toBeCloseTo(plain.value, 2);
-      fused.grads.forEach((g, i) => {
-        const scale = tf.max(tf.abs(plain.grads[i]!)).dataSync()[0]!;
-        expect(tf.max(tf.abs(tf.sub(g, plain.grads[i]!))).dataSync()[0]).toBeLessThan(1e-5 * scale);
-      });
-      // The moving statistics move as tfjs-layers moves them (the plain, not the sample, variance).
-      const [, , fusedMean, fusedVariance] = fused.layer.getWeights();
-      const [, , plainMean, plainVariance] = plain.layer.getWeights();
-      expect(tf.max(tf.abs(tf.sub(fusedMean!, plainMean!))).dataSync()[0]).toBeLessThan(1e-6);
-      expect(tf.max(tf.abs(tf.sub(fusedVariance!, plainVariance!))).dataSync()[0]).toBeLessThan(
-        1e-5,
-      );
-    });
-
-    it('runs the fused kernels, and keeps no tensor from a training step', async () => {
-      const net = buildModel({ ...modelConfig('tiramisu'), size: 32 });
-      const optimizer = tf.train.adam(1e-3);
-      const x = tf.randomUniform([2, 32, 32, 3], 0, 1, 'float32', 5);
-      const weight = tf.randomNormal([2, 32, 32, 1], 0, 1, 'float32', 6);
-      // Linear in the output, so any Mean or Select comes from the layers.
-      const step = () => {
-        optimizer.minimize(
-          () => tf.sum(tf.mul(net.apply(x, { training: true }) as tf.Tensor, weight)),
-          false,
-        );
-      };
-      step(); // Adam makes its moments on the first step
-      const before = tf.memory().numTensors;
-      const { kernels } = await tf.profile(step);
-      expect(tf.memory().numTensors).toBe(before);
-      const names = new Set(kernels.map((k) => k.name));
-      // The composite path normalises with Mean (moments) and steps ReLU with Select.
-      expect(names.has('Mean')).toBe(false);
-      expect(names.has('Select')).toBe(false);
-    });
-
-    it('steps as tfjs-node does, NaN and signed zero included', () => {
-      const x = tf.tensor1d([-2, -0, 0, 1e-30, 3, NaN, Infinity, -Infinity]);
-      expect(Array.from(tf.step(x).dataSync())).toEqual([0, 0, 0, 1, 1, NaN, 1, 0]);
-      expect(Array.from(tf.step(x, 0.2).dataSync())).toEqual(
-        [0.2, 0.2, 0.2, 1, 1, NaN, 1, 0.2].map(Math.fround),
-      );
-    });
   });
 
   it('saves a checkpoint and resumes from it on tensorflow', async () => {

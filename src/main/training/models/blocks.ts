@@ -2,7 +2,7 @@
 // (or the project registers) are used: conv2d, conv2dTranspose, maxPool, batchNorm, relu,
 // concat and bilinear resize.
 import * as tf from '@tensorflow/tfjs';
-import { batchNormalization } from '../tensorflow/batch-norm';
+import { batchNormalization } from './batch-norm-layer';
 
 export type Symbolic = tf.SymbolicTensor;
 

@@ -17,14 +17,8 @@ interface NativeBackend {
   ): tf.Tensor[];
 }
 
-/**
- * Whether to run TensorFlow's own ops: on a native TensorFlow backend (CPU or CUDA), unless
- * JACCARD_TF_NATIVE_OPS=0 asks for tfjs-node's composites (the bench's comparison, or a
- * way round a TensorFlow build that gets one of them wrong).
- */
-export function useNativeOps(): boolean {
-  return tf.getBackend() === 'tensorflow' && process.env.JACCARD_TF_NATIVE_OPS !== '0';
-}
+/** Whether tensors live on a native TensorFlow backend (CPU or CUDA). */
+export const onNativeBackend = (): boolean => tf.getBackend() === 'tensorflow';
 
 /**
  * Runs TensorFlow op `name` with T = float32 and answers its results, as many as it has

@@ -4,7 +4,8 @@
 // Measured: an eighth of a U-Net training step on native TensorFlow, a quarter of a
 // Tiramisu one.
 import * as tf from '@tensorflow/tfjs';
-import { runNativeOp, useNativeOps } from './native-op';
+import { fastOps } from '../fast-ops';
+import { runNativeOp } from './native-op';
 
 function nativeStepConfig(composite: tf.KernelConfig): tf.KernelConfig {
   return {
@@ -24,7 +25,7 @@ function nativeStepConfig(composite: tf.KernelConfig): tf.KernelConfig {
 /** Puts the two-op step in place of tfjs-node's; calling it again is a no-op. */
 export function registerNativeStep(): void {
   const current = tf.getKernel(tf.Step, 'tensorflow');
-  if (!current || replaced.has(current) || !useNativeOps()) return;
+  if (!current || replaced.has(current) || !fastOps()) return;
   const config = nativeStepConfig(current);
   replaced.add(config);
   tf.unregisterKernel(tf.Step, 'tensorflow');
