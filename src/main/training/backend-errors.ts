@@ -24,8 +24,8 @@ export type TrainingWork = { task: 'training'; batchSize: number; size: number }
 
 /**
  * Only configs estimated this far over the cap are refused before training: near it the
- * estimate cannot tell (measured: Tiramisu at 128 px fits with batch 8, at 3.97 GiB, and
- * not with batch 9), and the guarded heap fails such runs cleanly in their first step.
+ * estimate cannot tell (measured: Tiramisu at 128 px fits with batch 10, at 3.95 GiB, and
+ * not with batch 11), and the guarded heap fails such runs cleanly in their first step.
  */
 const CLEARLY_OVER = 1.25;
 

@@ -12,6 +12,7 @@
 // module's state is unknown and nothing may run on it again, which is recorded.
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { fastOps } from './fast-ops';
 
 /** Emscripten's heap maximum for wasm32: 4 GiB less one 64 KiB page. */
 export const WASM_HEAP_LIMIT = 2 ** 32 - 2 ** 16;
@@ -95,20 +96,24 @@ export function wasmHeapFull(): boolean {
 }
 
 // Peak heap use of one training step (forward, backward, Adam), per byte of the layers'
-// outputs: batch norm in training mode keeps about ten tensors of its output's size for
-// the gradient, every other layer two or three. Fitted to peaks measured with tfjs 4.22
-// (U-Net and Tiramisu; 64, 128 and 256 px; filters 8-48, depth 3-6; with and without
-// batch norm; transposed and bilinear upsampling; iou, bce, focal and lovasz losses):
-// the estimate came out 0-8% above every measured peak of the tensors, which the heap
-// exceeds by up to 0.16 GiB of the kernels' own buffers.
-const PEAK_PER_OUTPUT_BYTE: Readonly<Record<string, number>> = { BatchNormalization: 10.5 };
+// outputs: batch norm in training mode keeps about seven tensors of its output's size for
+// the gradient, every other layer two or three. Fitted with tfjs 4.22 on two threads to
+// where the heap runs out: Tiramisu at 128 px fits with batch 10 (heap 3.95 GiB) and not
+// 11, U-Net at 256 px with 10 (4.00 GiB) and not 11. Smaller runs' heaps exceed the
+// estimate by the kernels' own buffers (0.05-0.1 GiB: Tiramisu 64/8 0.88 GiB, U-Net 128/8
+// 0.85). With JACCARD_FAST_OPS=0, tfjs-layers' own batch norm keeps about ten and a half
+// (the same fit, on the code before batch-norm-layer.ts: 8 and 9 were the limits there).
+const batchNormFactor = () => (fastOps() ? 7 : 10.5);
 const PEAK_PER_OTHER_OUTPUT_BYTE = 2.5;
 
 /** Estimated peak bytes of the wasm heap while training `model` on `batchSize` images. */
 export function trainingPeakBytes(model: tf.LayersModel, batchSize: number): number {
   let bytes = 0;
   for (const layer of model.layers) {
-    const factor = PEAK_PER_OUTPUT_BYTE[layer.getClassName()] ?? PEAK_PER_OTHER_OUTPUT_BYTE;
+    const factor =
+      layer.getClassName() === 'BatchNormalization'
+        ? batchNormFactor()
+        : PEAK_PER_OTHER_OUTPUT_BYTE;
     bytes += factor * outputBytes(layer) * batchSize;
   }
   return bytes;
