@@ -126,11 +126,7 @@ export class Contender {
         clearTimeout(timer);
         this.waiting = undefined;
         if (message === undefined) {
-          reject(
-            new Error(
-              `${this.label} exited: ${this.stderr.trim().split('\n').slice(-3).join(' | ')}`,
-            ),
-          );
+          reject(new Error(`${this.label} exited: ${lastError(this.stderr)}`));
         } else resolve(message);
       };
       if (this.exited) this.waiting(undefined);
@@ -152,4 +148,14 @@ export function findTorchPython(): string | undefined {
       return false;
     }
   });
+}
+
+/**
+ * The error a dead child printed: its last "Name: message" line (as Node prints an
+ * uncaught error, e.g. "WasmHeapExhausted: The wasm heap has no room …"), else its last lines.
+ */
+function lastError(stderr: string): string {
+  const lines = stderr.trim().split('\n');
+  const named = lines.findLast((line) => /^[A-Z][A-Za-z]*: /.test(line.trim()));
+  return (named ?? lines.slice(-3).join(' | ')).trim();
 }

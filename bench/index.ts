@@ -177,14 +177,28 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
 
+  // A contender that dies or hangs (the wasm heap's ceiling, say) becomes a row saying so;
+  // the others go on.
+  const failed = new Set<(typeof running)[number]>();
   const rounds = async (kind: Measure, n: number) => {
     const taking = running.filter((entry) => kind !== 'train' || entry.trains);
     for (let round = 0; round < n; round++) {
       log(`${kind} round ${round + 1}/${n}`);
       for (let i = 0; i < taking.length; i++) {
         const entry = taking[(round + i) % taking.length]!;
+        if (failed.has(entry)) continue;
         await new Promise((resolve) => setTimeout(resolve, settleMs));
-        entry.times[kind].push(await entry.contender.time(kind, STEP_TIMEOUT_MS));
+        try {
+          entry.times[kind].push(await entry.contender.time(kind, STEP_TIMEOUT_MS));
+        } catch (error) {
+          failed.add(entry);
+          entry.contender.kill();
+          const { label } = entry.row;
+          rows.splice(rows.indexOf(entry.row), 1, {
+            label,
+            skipped: `failed (${kind}): ${(error as Error).message}`,
+          });
+        }
       }
     }
   };
@@ -195,7 +209,7 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     for (const { contender } of running) contender.close();
   }
-  for (const { row, times } of running) {
+  for (const { row, times } of running.filter((entry) => !failed.has(entry))) {
     if (times.train.length > 0) {
       row.stepMs = summarize(times.train);
       row.imagesPerSecond = (workload.batch * 1000) / row.stepMs.median;
