@@ -34,16 +34,17 @@ export function batchNormalization(name: string): tf.layers.Layer {
   const composite = layer.call.bind(layer);
   layer.call = (inputs, kwargs) => {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    if (kwargs.training !== true || !x || !fusable(x, fields) || !fastOps()) {
+    if (kwargs.training !== true || !x || !covered(x, fields) || !fastOps()) {
       return composite(inputs, kwargs);
     }
-    return trainFused(x as tf.Tensor4D, fields, onNativeBackend() ? NATIVE : PORTABLE);
+    return trainWith(x as tf.Tensor4D, fields, onNativeBackend() ? NATIVE : PORTABLE);
   };
   return layer;
 }
 
-/** NHWC over the channels, with scale and offset, and more than one value per channel. */
-function fusable(x: tf.Tensor, layer: BatchNormFields): boolean {
+/** What the passes below handle: NHWC over the channels, with scale and offset, and more
+ * than one value per channel. */
+function covered(x: tf.Tensor, layer: BatchNormFields): boolean {
   const [n = 0, h = 0, w = 0] = x.shape;
   return (
     x.rank === 4 &&
@@ -114,7 +115,7 @@ const PORTABLE: BatchNormPasses = {
   },
 };
 
-function trainFused(x: tf.Tensor4D, layer: BatchNormFields, passes: BatchNormPasses): tf.Tensor {
+function trainWith(x: tf.Tensor4D, layer: BatchNormFields, passes: BatchNormPasses): tf.Tensor {
   return tf.tidy(() => {
     let stats: [tf.Tensor, tf.Tensor] | undefined;
     const normalise = tf.customGrad((...args) => {

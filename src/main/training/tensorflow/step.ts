@@ -12,8 +12,9 @@ function nativeStepConfig(composite: tf.KernelConfig): tf.KernelConfig {
     kernelName: tf.Step,
     backendName: 'tensorflow',
     kernelFunc: (args) => {
-      if ((args.attrs as unknown as tf.StepAttrs).alpha !== 0) return composite.kernelFunc(args);
       const { x } = args.inputs as unknown as { x: tf.Tensor };
+      const { alpha } = args.attrs as unknown as tf.StepAttrs;
+      if (alpha !== 0 || x.dtype !== 'float32') return composite.kernelFunc(args);
       const [relu] = runNativeOp('Relu', [x], 1) as [tf.Tensor];
       const [step] = runNativeOp('Sign', [relu], 1) as [tf.Tensor];
       relu.dispose();
