@@ -7,6 +7,7 @@ import { dispatch } from '../../src/main/api';
 import { runFolders } from '../../src/main/training/run-files';
 import { runManager } from '../../src/main/training/run-manager';
 import type { RunDetail } from '../../src/shared/api';
+import { PAIRED_SEEDS_MAX } from '../../src/shared/api/runs';
 import type { ImageMetrics, Run } from '../../src/shared/domain';
 import { ApiError } from '../../src/shared/errors';
 import { repoRoot } from '../paths';
@@ -102,6 +103,15 @@ describe('runs API', () => {
     await expect(
       call('runs.start', { config: { datasetId: fx.datasetId, size: 30 } }),
     ).rejects.toThrow(/size/);
+    // More seeds than one launch takes is the engine's refusal, not only the form's limit.
+    const many = Array.from({ length: PAIRED_SEEDS_MAX + 1 }, (_, i) => i + 1);
+    await expect(
+      call('runs.startPaired', {
+        config: tinyConfig(fx.datasetId),
+        losses: ['iou', 'bce'],
+        seeds: many,
+      }),
+    ).rejects.toMatchObject({ code: 'invalid' });
     const runs = await call<Run[]>('runs.startPaired', {
       // Loss and seed come from the lists; the schema drops them from config.
       config: tinyConfig(fx.datasetId, { epochs: 1 }),

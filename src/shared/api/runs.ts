@@ -7,6 +7,9 @@ import type { MediaPath } from './media';
 
 const id = z.number().int().positive();
 
+/** Seeds one paired launch queues at most (two runs each): a grid beyond is `jaccard experiment`'s. */
+export const PAIRED_SEEDS_MAX = 20;
+
 /** The published values the losses use for parameters a run leaves unset (docs/losses.md). */
 export const LOSS_DEFAULTS = {
   tverskyAlpha: 0.3,
@@ -81,11 +84,12 @@ export const runCalls = {
     z.object({ config: trainConfigSchema, name: z.string().trim().max(120).optional() }),
   ),
   /** Paired runs that differ only in the loss: same split, model, schedule, per seed. */
+  /** Queues a run per loss and seed, paired for comparison (Train's "Compare the losses"). */
   'runs.startPaired': call<Run[]>()(
     z.object({
       config: trainConfigSchema.omit({ loss: true, seed: true }),
       losses: z.array(z.enum(LOSS_IDS)).min(2),
-      seeds: z.array(z.number().int().nonnegative()).min(1),
+      seeds: z.array(z.number().int().nonnegative()).min(1).max(PAIRED_SEEDS_MAX),
     }),
   ),
   'runs.stop': call<Run>()(z.object({ id })),
