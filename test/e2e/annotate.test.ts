@@ -20,6 +20,7 @@ import { fileHandler } from '../../src/main/training/checkpoint';
 import { buildModel } from '../../src/main/training/models';
 import { runFolders } from '../../src/main/training/run-files';
 import { trainConfigSchema } from '../../src/shared/api';
+import { WAL_DATABASE, WAL_STORE } from '../../src/renderer/lib/annotate/wal';
 import { FACE } from '../paths';
 import { launchApp, type AppHarness } from './harness';
 
@@ -44,12 +45,12 @@ describe('Annotator', () => {
   /** When the page's write-ahead log last took this image's mask (0: it holds none). */
   const walSavedAt = (imageId: number) =>
     page.evaluate(
-      (id) =>
+      ({ id, database, store }) =>
         new Promise<number>((resolve, reject) => {
-          const open = indexedDB.open('jaccard-annotate');
+          const open = indexedDB.open(database);
           open.onerror = () => reject(open.error);
           open.onsuccess = () => {
-            const get = open.result.transaction('wal').objectStore('wal').get(id);
+            const get = open.result.transaction(store).objectStore(store).get(id);
             get.onsuccess = () => {
               resolve((get.result as { savedAt: number } | undefined)?.savedAt ?? 0);
               open.result.close();
@@ -57,7 +58,7 @@ describe('Annotator', () => {
             get.onerror = () => reject(get.error);
           };
         }),
-      imageId,
+      { id: imageId, database: WAL_DATABASE, store: WAL_STORE },
     );
 
   /** Pixels of a stored revision as 0/255, read back through the bridge like the app does. */

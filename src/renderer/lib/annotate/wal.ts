@@ -17,15 +17,17 @@ export interface WalEntry {
   savedAt: number;
 }
 
-const DB_NAME = 'jaccard-annotate';
-const STORE = 'wal';
+/** Where the log lives in the page's IndexedDB (the annotator's tests read it there too). */
+export const WAL_DATABASE = 'jaccard-annotate';
+export const WAL_STORE = 'wal';
 
 let opening: Promise<IDBDatabase> | null = null;
 
 function open(): Promise<IDBDatabase> {
   opening ??= new Promise<IDBDatabase>((resolve, reject) => {
-    const request = indexedDB.open(DB_NAME, 1);
-    request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: 'imageId' });
+    const request = indexedDB.open(WAL_DATABASE, 1);
+    request.onupgradeneeded = () =>
+      request.result.createObjectStore(WAL_STORE, { keyPath: 'imageId' });
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error ?? new Error('IndexedDB is not available.'));
   }).catch((error: unknown) => {
@@ -41,8 +43,8 @@ async function run<T>(
 ): Promise<T> {
   const db = await open();
   return new Promise<T>((resolve, reject) => {
-    const tx = db.transaction(STORE, mode, { durability: 'strict' });
-    const request = action(tx.objectStore(STORE));
+    const tx = db.transaction(WAL_STORE, mode, { durability: 'strict' });
+    const request = action(tx.objectStore(WAL_STORE));
     tx.oncomplete = () => resolve(request.result);
     tx.onerror = () => reject(tx.error ?? new Error('The write-ahead log failed.'));
     tx.onabort = () => reject(tx.error ?? new Error('The write-ahead log was aborted.'));
@@ -61,8 +63,8 @@ export function readWal(imageId: number): Promise<WalEntry | undefined> {
 export async function dropWal(imageId: number, savedAt: number): Promise<void> {
   const db = await open();
   await new Promise<void>((resolve, reject) => {
-    const tx = db.transaction(STORE, 'readwrite');
-    const store = tx.objectStore(STORE);
+    const tx = db.transaction(WAL_STORE, 'readwrite');
+    const store = tx.objectStore(WAL_STORE);
     const get = store.get(imageId) as IDBRequest<WalEntry | undefined>;
     get.onsuccess = () => {
       if (get.result?.savedAt === savedAt) store.delete(imageId);
