@@ -55,6 +55,22 @@ export function isPrelabel(mask: Pick<MaskRevision, 'source'> | null | undefined
   return mask?.source === 'prediction';
 }
 
+/**
+ * Whether an image trains and tests: it has a mask a person drew, imported or accepted
+ * (an untouched pre-label does not count) and is not excluded.
+ */
+export function hasTrainingMask(image: Pick<ImageRecord, 'mask' | 'excluded'>): boolean {
+  return image.mask !== null && !isPrelabel(image.mask) && !image.excluded;
+}
+
+/**
+ * Whether an image waits for a person, what pre-labelling predicts and "Label next"
+ * orders: not excluded, with no mask yet or a pre-label nobody has accepted or corrected.
+ */
+export function needsPerson(image: Pick<ImageRecord, 'mask' | 'excluded'>): boolean {
+  return !image.excluded && !hasTrainingMask(image);
+}
+
 /** What pre-labelling a dataset did. */
 export interface PrelabelReport {
   runId: number;

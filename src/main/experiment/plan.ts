@@ -10,13 +10,14 @@ import {
   type ExperimentRequest,
   type GridDataset,
 } from '#shared/api/experiments';
+import { hasTrainingMask } from '#shared/domain';
 import { ApiError } from '#shared/errors';
 import type { AppContext, DataContext } from '../context';
 import { getDataset, resolveDatasetId } from '../store/datasets';
 import { canonicalProtocol, expandGrid, seedList } from './grid';
 import { deriveSparsityTasks } from './sparsity';
 import { saveExperiment, type ExperimentRecord } from '../store/experiments';
-import { hasTrainingMask, listStoredImages } from '../store/images';
+import { listStoredImages } from '../store/images';
 import { labelledCount, maskedImages } from '../training/data';
 import { experimentCells } from './cells';
 

@@ -10,13 +10,13 @@ import {
   type ExperimentDetail,
   type GroupSummary,
 } from '#shared/api/experiments';
-import type { Run } from '#shared/domain';
+import { hasTrainingMask, type Run } from '#shared/domain';
 import type { LossId } from '#shared/ids';
 import type { DataContext } from '../context';
 import { computeComparison } from '../compare/compute';
 import { adjustFamily } from '../compare/holm';
 import { mean, meanSd } from '../compare/descriptive';
-import { hasTrainingMask, listStoredImages } from '../store/images';
+import { listStoredImages } from '../store/images';
 import { getExperimentRecord, type ExperimentRecord } from '../store/experiments';
 import { describeExperiment, experimentCells } from './cells';
 

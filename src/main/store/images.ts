@@ -1,4 +1,4 @@
-import { type ImageRecord, isPrelabel } from '#shared/domain';
+import { type ImageRecord, needsPerson } from '#shared/domain';
 import { ApiError } from '#shared/errors';
 import { SPLITS, type Split } from '#shared/ids';
 import { type Db, writeTransaction } from './database';
@@ -81,14 +81,6 @@ function toStoredImage(row: ImageRow): StoredImage {
     originalName: row.original_name,
     maskFile: row.mask_file,
   };
-}
-
-/**
- * Whether an image trains and tests: it has a mask a person drew, imported or accepted
- * (an untouched pre-label does not count) and is not excluded.
- */
-export function hasTrainingMask(image: StoredImage): boolean {
-  return image.mask !== null && !isPrelabel(image.mask) && !image.excluded;
 }
 
 export function toImageRecord(image: StoredImage): ImageRecord {
@@ -259,7 +251,7 @@ export function imagesToLabel(
      WHERE image_id = ? AND uncertainty IS NOT NULL ORDER BY created_at DESC LIMIT 1`,
   );
   return listStoredImages(db, datasetId)
-    .filter((i) => !i.excluded && !hasTrainingMask(i))
+    .filter(needsPerson)
     .map((image) => {
       const row = latest.get(image.id) as { runId: number; uncertainty: number } | undefined;
       return { image, uncertainty: row?.uncertainty ?? null, runId: row?.runId ?? null };

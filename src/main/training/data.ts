@@ -5,7 +5,7 @@
 // streams, so the same seed gives the same run.
 import { readFile } from 'node:fs/promises';
 import { ApiError } from '#shared/errors';
-import type { TrainConfig } from '#shared/domain';
+import { hasTrainingMask, type TrainConfig } from '#shared/domain';
 import type { Split } from '#shared/ids';
 import { absolutePath } from '../files';
 import { decodeImage } from '../images/decode';
@@ -16,7 +16,7 @@ import { UNASSIGNED_TRAIN, UNASSIGNED_VALIDATION } from '#shared/splits';
 import { windowStarts } from '../predict/geometry';
 import { CHANNELS, resizeRaw, scaledSize, toRgb, toSquare, toUnit } from '../predict/view';
 import type { Db } from '../store/database';
-import { hasTrainingMask, listStoredImages } from '../store/images';
+import { listStoredImages } from '../store/images';
 import { deriveRng, shuffled, type Rng } from './random';
 
 export interface SampleRef {
